@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# fetch.sh WHAT: download a source package into the cache, verified.
+#   kernel  linux-source-5.10 5.10.223-1 (bullseye)  -> $CACHE/dl/linux-5.10.223.tar.xz
+#   qemu    qemu 7.2+dfsg-7+deb12u18 source (bookworm) -> $CACHE/dl/qemu/
+#   anchor-6.1 / anchor-6.12  linux-source-6.x (bookworm)
+# A private apt configuration is used; the machine's own is never touched.
+# KERNEL_TARBALL=/path/linux-source-5.10.tar.xz skips the download.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+what=${1:?usage: fetch.sh kernel|qemu|anchor-6.1|anchor-6.12}
+DL=$CACHE/dl
+mkdir -p "$DL"
+
+apt_private() { # apt_private bullseye|bookworm -> sets O
+	local d=$CACHE/apt/$1 extra=
+	mkdir -p "$d/lists/partial" "$d/sources.d"
+	[ "$1" = bookworm ] && extra="
+Types: deb deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+	cat >"$d/sources.d/debian.sources" <<EOS
+Types: deb deb-src
+URIs: http://deb.debian.org/debian
+Suites: $1 $([ "$1" = bookworm ] && echo bookworm-updates)
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+$extra
+EOS
+	O=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$d/sources.d"
+		-o "Dir::State::Lists=$d/lists" -o Dir::Cache="$d/cache" -o APT::Sandbox::User=root)
+	if [ ! -f "$d/updated" ]; then
+		apt-get "${O[@]}" update && touch "$d/updated"
+	fi
+}
+
+# check_sha FILE SUMFILE-LINE-NAME: compare with the pinned checksum
+check_sha() {
+	local f=$1 name=$2 want got
+	want=$(awk -v n="$name" '$2 == n { print $1 }' "$TOP/scripts/sources.sha256")
+	[ -n "$want" ] || die "fetch: no pinned checksum for $name in scripts/sources.sha256"
+	got=$(sha256sum "$f" | cut -d' ' -f1)
+	[ "$want" = "$got" ] || { rm -f "$f"; die "fetch: checksum mismatch for $name (got $got, want $want); removed it"; }
+}
+
+deb_source_tarball() { # PKG VERSION SUITE TARBALL-IN-DEB OUT
+	local pkg=$1 ver=$2 suite=$3 inner=$4 out=$5 deb tmp
+	[ -f "$out" ] && return 0
+	deb=${pkg}_${ver}_all.deb
+	if [ ! -f "$DL/$deb" ]; then
+		apt_private "$suite"
+		(cd "$DL" && apt-get "${O[@]}" download "$pkg=$ver")
+	fi
+	check_sha "$DL/$deb" "$deb"
+	tmp=$(mktemp -d "$DL/x.XXXXXX")
+	dpkg-deb --fsys-tarfile "$DL/$deb" | tar -x -C "$tmp" "./usr/src/$inner"
+	mv "$tmp/usr/src/$inner" "$out.part" && mv "$out.part" "$out"
+	rm -rf "$tmp"
+}
+
+case $what in
+kernel)
+	if [ -n "${KERNEL_TARBALL:-}" ]; then
+		[ -f "$KERNEL_TARBALL" ] || die "fetch: KERNEL_TARBALL=$KERNEL_TARBALL does not exist"
+		xz -t "$KERNEL_TARBALL" || die "fetch: KERNEL_TARBALL=$KERNEL_TARBALL is not a valid .tar.xz"
+		say "fetch: using local tarball $KERNEL_TARBALL"
+		exit 0
+	fi
+	deb_source_tarball linux-source-5.10 "$KPKG_VERSION" bullseye \
+		linux-source-5.10.tar.xz "$DL/linux-$KVER.tar.xz"
+	;;
+anchor-6.1)
+	deb_source_tarball linux-source-6.1 6.1.192-2 bookworm \
+		linux-source-6.1.tar.xz "$DL/linux-6.1.tar.xz"
+	;;
+anchor-6.12)
+	deb_source_tarball linux-source-6.12 6.12.117-1~deb12u1 bookworm \
+		linux-source-6.12.tar.xz "$DL/linux-6.12.tar.xz"
+	;;
+qemu)
+	ver=1:7.2+dfsg-7+deb12u18
+	if [ ! -f "$DL/qemu/qemu_7.2+dfsg-7+deb12u18.dsc" ]; then
+		apt_private bookworm
+		mkdir -p "$DL/qemu"
+		(cd "$DL/qemu" && apt-get "${O[@]}" source --download-only "qemu=$ver")
+	fi
+	for f in "$DL"/qemu/*; do check_sha "$f" "$(basename "$f")"; done
+	;;
+*) die "fetch: unknown source '$what'" ;;
+esac
