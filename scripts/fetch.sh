@@ -3,6 +3,8 @@
 #   kernel  linux-source-5.10 5.10.223-1 (bullseye)  -> $CACHE/dl/linux-5.10.223.tar.xz
 #   qemu    qemu 7.2+dfsg-7+deb12u18 source (bookworm) -> $CACHE/dl/qemu/
 #   anchor-6.1 / anchor-6.12  linux-source-6.x (bookworm)
+#   s390x PKG...  s390x binary packages (bookworm) -> $CACHE/dl/s390x/*.deb,
+#           versions pinned by scripts/sources.sha256 (deb file names)
 # A private apt configuration is used; the machine's own is never touched.
 # KERNEL_TARBALL=/path/linux-source-5.10.tar.xz skips the download.
 set -euo pipefail
@@ -12,8 +14,8 @@ what=${1:?usage: fetch.sh kernel|qemu|anchor-6.1|anchor-6.12}
 DL=$CACHE/dl
 mkdir -p "$DL"
 
-apt_private() { # apt_private bullseye|bookworm -> sets O
-	local d=$CACHE/apt/$1 extra=
+apt_private() { # apt_private bullseye|bookworm [s390x] -> sets O
+	local d=$CACHE/apt/$1${2:+-$2} extra=
 	mkdir -p "$d/lists/partial" "$d/sources.d"
 	[ "$1" = bookworm ] && extra="
 Types: deb deb-src
@@ -31,6 +33,7 @@ $extra
 EOS
 	O=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$d/sources.d"
 		-o "Dir::State::Lists=$d/lists" -o Dir::Cache="$d/cache" -o APT::Sandbox::User=root)
+	[ -z "${2:-}" ] || O+=(-o "APT::Architecture=$2" -o "APT::Architectures::=$2" -o Dir::State::status=/dev/null)
 	if [ ! -f "$d/updated" ]; then
 		apt-get "${O[@]}" update && touch "$d/updated"
 	fi
@@ -87,6 +90,21 @@ qemu)
 		(cd "$DL/qemu" && apt-get "${O[@]}" source --download-only "qemu=$ver")
 	fi
 	for f in "$DL"/qemu/*; do check_sha "$f" "$(basename "$f")"; done
+	;;
+s390x)
+	shift
+	mkdir -p "$DL/s390x"
+	for pkg in "$@"; do
+		# The pinned file name fixes the version: <pkg>_<version>_s390x.deb
+		deb=$(awk -v p="$pkg" 'index($2, p "_") == 1 && $2 ~ /_s390x\.deb$/ { print $2 }' "$TOP/scripts/sources.sha256")
+		[ -n "$deb" ] || die "fetch: no pinned s390x package '$pkg' in scripts/sources.sha256"
+		if [ ! -f "$DL/s390x/$deb" ]; then
+			apt_private bookworm s390x
+			ver=$(echo "$deb" | cut -d_ -f2 | sed 's/%3a/:/')
+			(cd "$DL/s390x" && apt-get "${O[@]}" download "$pkg=$ver")
+		fi
+		check_sha "$DL/s390x/$deb" "$deb"
+	done
 	;;
 *) die "fetch: unknown source '$what'" ;;
 esac

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# check-static.sh: static checks of the series, each printed as PASS:/FAIL:.
+#   checkpatch   scripts/checkpatch.pl --strict on every patch: 0 errors,
+#                0 warnings, 0 checks
+#   w1-sparse    W=1 and sparse (C=2) on every .c file the series touches
+#                under drivers/: no finding the base did not already have
+#   kernel-doc   scripts/kernel-doc -none on touched .c/.h files: likewise
+#   negative controls: tests/fixtures/static-bad.patch must fail all three
+# Bisectability (every prefix builds) is checked by variants.sh series.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$TOP/scripts/workspace.sh" init >/dev/null
+SRC=$("$TOP/scripts/workspace.sh" path)
+PDIR=$TOP/patches/linux
+pass=0 fail=0
+ok() { say "PASS: static: $*"; pass=$((pass + 1)); }
+ko() { say "FAIL: static: $*"; fail=$((fail + 1)); }
+
+# --- checkpatch --------------------------------------------------------
+checkpatch() { # FILE -> prints "E W C"
+	perl "$SRC/scripts/checkpatch.pl" --strict --no-tree --show-types --no-summary \
+		--codespell "$1" >"$2" 2>&1 || true
+	perl "$SRC/scripts/checkpatch.pl" --strict --no-tree "$1" 2>/dev/null |
+		sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p'
+}
+log=$(logfile checkpatch)
+: >"$log"
+while read -r p; do
+	r=$(checkpatch "$PDIR/$p" "$log.one")
+	cat "$log.one" >>"$log"
+	if [ "$r" = "0 0 0" ]; then ok "checkpatch --strict $p"; else
+		ko "checkpatch --strict $p: errors/warnings/checks = $r, log: $log"; fi
+done < <(grep -v -e '^#' -e '^[[:space:]]*$' "$PDIR/series")
+r=$(checkpatch "$TOP/tests/fixtures/static-bad.patch" "$log.one")
+if [ "$r" != "0 0 0" ] && [ -n "$r" ]; then ok "negative control: checkpatch flags static-bad.patch ($r)"; else
+	ko "negative control: checkpatch did not flag static-bad.patch"; fi
+rm -f "$log.one"
+
+# --- W=1 + sparse, kernel-doc: compare a tree against base ----------------
+# Findings are normalized (no line/column numbers, no paths to the tree) and
+# compared as multisets: a finding counts as new if it occurs more often.
+wt_for() { # NAME REV [FIXTURE] -> prints worktree path at REV (+ fixture)
+	local wt=$CACHE/linux-5.10/wt-static-$1
+	[ -d "$wt" ] || git -C "$SRC" worktree add -q --detach "$wt" base
+	git -C "$wt" checkout -q --detach -f "$2"
+	if [ -n "${3:-}" ]; then
+		git -C "$wt" -c user.name=rig -c user.email=rig@localhost am -q "$3" >/dev/null 2>&1 ||
+			{ git -C "$wt" am --abort; die "FAILED: stage 'static' ($3 does not apply)"; }
+	fi
+	echo "$wt"
+}
+w1_findings() { # WT BUILDDIR FILES... -> normalized findings on stdout
+	local wt=$1 out=$2 f
+	shift 2
+	local M=(make -C "$wt" O="$out" ARCH=s390 CROSS_COMPILE=$CROSS -j"${JOBS:-3}")
+	if [ ! -f "$out/.config" ]; then
+		mkdir -p "$out"
+		cp "$CACHE/build/base/.config" "$out/.config"
+		"${M[@]}" olddefconfig >/dev/null 2>&1
+	fi
+	"${M[@]}" prepare >"$out/prepare.log" 2>&1 || { cat "$out/prepare.log" >&2; return 1; }
+	for f in "$@"; do rm -f "$out/${f%.c}.o"; done
+	# shellcheck disable=SC2046
+	"${M[@]}" W=1 C=2 $(for f in "$@"; do echo "${f%.c}.o"; done) 2>&1 |
+		grep -E '(warning|error):' | sed -E -e "s#$wt/##g" -e 's/:[0-9]+(:[0-9]+)?:/:/' | LC_ALL=C sort
+}
+doc_findings() { # WT FILES...
+	local wt=$1 f
+	shift
+	for f in "$@"; do
+		[ -f "$wt/$f" ] || continue
+		(cd "$wt" && perl scripts/kernel-doc -none "$f" 2>&1) || true
+	done | sed -E 's/:[0-9]+:/:/' | LC_ALL=C sort
+}
+new_findings() { LC_ALL=C comm -13 "$1" "$2"; }
+
+compare() { # LABEL REV [FIXTURE] -> 0 if no new findings
+	local label=$1 rev=$2 fix=${3:-} wt files cfiles b p
+	wt=$(wt_for "$label" "$rev" "$fix")
+	files=$(git -C "$wt" diff --name-only base HEAD -- '*.c' '*.h')
+	cfiles=$(echo "$files" | grep -E '^drivers/.*\.c$' || true)
+	b=$(mktemp) p=$(mktemp)
+	local bwt
+	bwt=$(wt_for base base)
+	RES_W1=0 RES_DOC=0
+	if [ -n "$cfiles" ]; then
+		# shellcheck disable=SC2086
+		w1_findings "$bwt" "$CACHE/build/static-base" $cfiles >"$b"
+		# shellcheck disable=SC2086
+		w1_findings "$wt" "$CACHE/build/static-$label" $cfiles >"$p"
+		new_findings "$b" "$p" >"$LOGDIR/w1-new-$label.log"
+		[ -s "$LOGDIR/w1-new-$label.log" ] && RES_W1=1
+	fi
+	if [ -n "$files" ]; then
+		# shellcheck disable=SC2086
+		doc_findings "$bwt" $files >"$b"
+		# shellcheck disable=SC2086
+		doc_findings "$wt" $files >"$p"
+		new_findings "$b" "$p" >"$LOGDIR/kdoc-new-$label.log"
+		[ -s "$LOGDIR/kdoc-new-$label.log" ] && RES_DOC=1
+	fi
+	rm -f "$b" "$p"
+	NFILES=$(echo "$files" | grep -c . || true)
+}
+
+compare series series
+if [ "$RES_W1" = 0 ]; then ok "W=1 + sparse: no new findings in the series' touched files"; else
+	ko "W=1 + sparse: new findings, log: $LOGDIR/w1-new-series.log"; sed 's/^/  /' "$LOGDIR/w1-new-series.log" | head -20; fi
+if [ "$RES_DOC" = 0 ]; then ok "kernel-doc: no new findings in $NFILES touched files"; else
+	ko "kernel-doc: new findings, log: $LOGDIR/kdoc-new-series.log"; sed 's/^/  /' "$LOGDIR/kdoc-new-series.log" | head -20; fi
+
+compare bad base "$TOP/tests/fixtures/static-bad.patch"
+if [ "$RES_W1" = 1 ]; then ok "negative control: W=1 + sparse flag static-bad.patch ($(wc -l <"$LOGDIR/w1-new-bad.log") new)"; else
+	ko "negative control: W=1 + sparse did not flag static-bad.patch"; fi
+if [ "$RES_DOC" = 1 ]; then ok "negative control: kernel-doc flags static-bad.patch ($(wc -l <"$LOGDIR/kdoc-new-bad.log") new)"; else
+	ko "negative control: kernel-doc did not flag static-bad.patch"; fi
+
+say "static: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

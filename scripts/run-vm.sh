@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# run-vm.sh [options] -- boot a kernel in the emulated s390x machine (TCG, with
+# the AP emulation of patches/qemu), run a shell script inside, power off.
+#
+#   --kernel-build DIR  kernel build dir (bzImage + modules), required
+#   --script FILE       shell script run as /test.sh inside the VM (busybox sh);
+#                       without it the VM runs an interactive shell
+#   --add SRC:DEST      copy a host file into the VM at DEST (repeatable)
+#   --machine OPTS      appended to -M s390-ccw-virtio,OPTS (AP configuration)
+#   --append ARGS       extra kernel command line arguments
+#   --qemu-arg ARG      extra QEMU argument (repeatable)
+#   --timeout SEC       kill the VM after SEC seconds (default 300)
+#   --log FILE          console log (default $CACHE/logs/vm-<time>.log)
+#   --quiet             do not copy the console to stdout
+# Exit code: the script's exit code, 124 on timeout, 125 if the VM ended
+# without reporting one (crash, panic, QEMU start-up error).
+# QEMU binary: $QEMU, else $CACHE/qemu/build/qemu-system-s390x.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kbuild= script= machine= append= timeout=300 log= quiet=
+adds=() qargs=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel-build) kbuild=$2; shift ;;
+	--script) script=$2; shift ;;
+	--add) adds+=("$2"); shift ;;
+	--machine) machine=$2; shift ;;
+	--append) append=$2; shift ;;
+	--qemu-arg) qargs+=("$2"); shift ;;
+	--timeout) timeout=$2; shift ;;
+	--log) log=$2; shift ;;
+	--quiet) quiet=1 ;;
+	*) die "run-vm: unknown option '$1' (see the header of $0)" ;;
+	esac
+	shift
+done
+[ -n "$kbuild" ] || die "run-vm: --kernel-build DIR is required"
+bz=$kbuild/arch/s390/boot/bzImage
+[ -f "$bz" ] || die "run-vm: no kernel at $bz (build it with scripts/build-kernel.sh)"
+QEMU=${QEMU:-$CACHE/qemu/build/qemu-system-s390x}
+[ -x "$QEMU" ] || die "run-vm: no QEMU at $QEMU (build it with scripts/build-qemu.sh)"
+log=${log:-$LOGDIR/vm-$(date +%Y%m%d-%H%M%S).log}
+mkdir -p "$(dirname "$log")"
+
+# Base initramfs, cached per kernel build; rebuilt when the kernel or the
+# builder changed.
+base=$kbuild/vmtest-initramfs.cpio.gz
+if [ ! -f "$base" ] || [ "$bz" -nt "$base" ] || [ "$TOP/scripts/initramfs.sh" -nt "$base" ]; then
+	"$TOP/scripts/initramfs.sh" "$kbuild" "$base"
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/root"
+[ -z "$script" ] || cp "$script" "$tmp/root/test.sh"
+for a in "${adds[@]}"; do
+	src=${a%%:*} dst=${a#*:}
+	[ -e "$src" ] || die "run-vm: --add $a: $src does not exist"
+	mkdir -p "$tmp/root/$(dirname "$dst")"
+	cp -a "$src" "$tmp/root/$dst"
+done
+(cd "$tmp/root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet | gzip -1) >"$tmp/extra.cpio.gz"
+cat "$base" "$tmp/extra.cpio.gz" >"$tmp/initrd.cpio.gz"
+
+cmd=("$QEMU" -M "s390-ccw-virtio${machine:+,$machine}" -cpu max -smp 2 -m 1024
+	-nographic -no-reboot -kernel "$bz" -initrd "$tmp/initrd.cpio.gz"
+	-append "console=ttysclp0 rdinit=/init panic=1 $append" "${qargs[@]}")
+echo "# ${cmd[*]}" >"$log"
+rc=0
+if [ -n "$quiet" ]; then
+	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1 || rc=$?
+else
+	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null 2>&1 | tee -a "$log" || rc=${PIPESTATUS[0]}
+fi
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	echo "run-vm: timeout after $timeout s, console log: $log" >&2
+	exit 124
+fi
+ex=$(sed -n 's/^.*VMTEST-EXIT: \([0-9]*\).*$/\1/p' "$log" | tail -n 1 | tr -d '\r')
+if [ -z "$ex" ]; then
+	echo "run-vm: the VM ended without an exit code (QEMU exit $rc), console log: $log" >&2
+	exit 125
+fi
+exit "$ex"
