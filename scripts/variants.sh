@@ -5,13 +5,15 @@
 #               the series is built in turn first (bisectability), so the
 #               build dir ends at the full series
 #   wrongorder  series + tests/fixtures/wrong-lock-order.patch (negative control)
-# Worktrees live in $CACHE/linux-5.10/wt-NAME, builds in $CACHE/build/NAME.
+# Worktrees live in $CACHE/linux-5.10/wt-NAME, builds in $CACHE/build/DIR
+# with DIR = base, patched, wrongorder. The last line printed is that DIR.
 # Commits are deterministic (git am --committer-date-is-author-date), so a
 # warm run checks out the same commits and rebuilds nothing.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 name=${1:?usage: variants.sh base|series|wrongorder}
+case $name in series) bdir=patched ;; *) bdir=$name ;; esac
 "$TOP/scripts/workspace.sh" init >/dev/null
 SRC=$("$TOP/scripts/workspace.sh" path)
 wt=$CACHE/linux-5.10/wt-$name
@@ -25,7 +27,7 @@ checkout() { # keep mtimes of unchanged files: only switch when needed
 	[ "$("${W[@]}" rev-parse HEAD)" = "$("${W[@]}" rev-parse "$1^{commit}")" ] ||
 		"${W[@]}" checkout -q --detach -f "$1"
 }
-build() { "$TOP/scripts/build-kernel.sh" "$1" "$wt" | tail -n 1 >/dev/null; }
+build() { "$TOP/scripts/build-kernel.sh" "$1" "$wt" >&2; } # progress to stderr
 
 case $name in
 base)
@@ -33,7 +35,7 @@ base)
 	build base
 	;;
 series)
-	stamp=$CACHE/build/series/.bisect-ok
+	stamp=$CACHE/build/patched/.bisect-ok
 	mapfile -t commits < <("${G[@]}" rev-list --reverse base..series)
 	i=0
 	for c in "${commits[@]}"; do
@@ -43,12 +45,12 @@ series)
 		fi
 		say "bisect: building prefix $i/${#commits[@]}: $("${G[@]}" log -1 --format=%s "$c")"
 		checkout "$c"
-		build series
+		build patched
 		echo "$c" >>"$stamp"
 	done
-	[ ${#commits[@]} -gt 0 ] || { checkout base; build series; }
+	[ ${#commits[@]} -gt 0 ] || { checkout base; build patched; }
 	checkout series
-	build series
+	build patched
 	say "bisect: all ${#commits[@]} prefixes of the series build"
 	;;
 wrongorder)
@@ -67,4 +69,4 @@ wrongorder)
 	;;
 *) die "variants: unknown variant '$name'" ;;
 esac
-echo "$CACHE/build/$name"
+echo "$CACHE/build/$bdir"

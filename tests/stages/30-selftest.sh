@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Stage: the vfio_ap kselftest in the emulated machine.
+#   5.10 + series      every case passes, no lockdep/WARN/BUG/hung task
+#   5.10 base          negative control: the in-use cases must fail
+#   5.10 wrong order   negative control: lockdep must report the circular
+#                      dependency between ap_perms_mutex and matrix_dev->lock
+# A negative control that passes is a FAIL.
+set -uo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+S=$TOP/scripts
+
+quiet() { # run a build step; on failure print its FAIL line
+	local what=$1 out
+	shift
+	if ! out=$("$@" 2>&1); then
+		printf '%s\n' "$out" | tail -n 5
+		say "FAIL: selftest: $what failed"
+		return 1
+	fi
+	printf '%s\n' "$out" | tail -n 1
+}
+
+quiet "QEMU build" "$S/build-qemu.sh" >/dev/null || exit 1
+series=$(quiet "series kernel build" "$S/variants.sh" series) || exit 1
+base=$(quiet "base kernel build" "$S/variants.sh" base) || exit 1
+
+# The selftest is part of the series: build it from the series tree.
+wt=$CACHE/linux-5.10/wt-series
+bin=$CACHE/selftest/vfio_ap_test
+mkdir -p "$(dirname "$bin")"
+log=$(logfile selftest-build)
+if ! make -C "$wt/tools/testing/selftests/vfio_ap" CC=${CROSS}gcc LDFLAGS=-static \
+	OUTPUT="$(dirname "$bin")" >"$log" 2>&1 || [ ! -x "$bin" ]; then
+	tail -n 10 "$log"
+	say "FAIL: selftest: static s390x build of tools/testing/selftests/vfio_ap, log: $log"
+	exit 1
+fi
+say "PASS: selftest: builds statically for s390x ($(stat -c %s "$bin") bytes)"
+
+rc=0
+res=$LOGDIR/selftest-results.txt
+: >"$res"
+"$S/check-vm.sh" --label 5.10-series --kernel-build "$series" --selftest "$bin" \
+	--expect pass --results "$res" || rc=1
+"$S/check-vm.sh" --label 5.10-base --kernel-build "$base" --selftest "$bin" \
+	--expect fail-inuse --results "$res" || rc=1
+if wrong=$(quiet "wrong-lock-order kernel build" "$S/variants.sh" wrongorder); then
+	"$S/check-vm.sh" --label 5.10-wrongorder --kernel-build "$wrong" --selftest "$bin" \
+		--expect lockdep --results "$res" || rc=1
+else
+	rc=1
+fi
+exit $rc
