@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# host-check.sh [WT]: exercise the vfio_ap selftest on the build host
+# against fake_ap.so (a model of the 5.10 AP bus/vfio_ap sysfs, see
+# fake_ap.c), and scripts/check-vm.sh's parser on the output. No VM.
+#   WT: kernel tree holding tools/testing/selftests/vfio_ap
+#       (default $CACHE/linux-5.10/selftest-wt)
+# Prints PASS:/FAIL: lines; exit 1 on any FAIL.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+. "$top/scripts/lib.sh"
+wt=${1:-$CACHE/linux-5.10/selftest-wt}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+nfail=0
+ok() { echo "PASS: host-sim: $*"; }
+ko() { echo "FAIL: host-sim: $*"; nfail=$((nfail + 1)); }
+
+gcc -Wall -Wextra -O2 -pthread -o "$out/vfio_ap_test" "$wt/tools/testing/selftests/vfio_ap/vfio_ap_test.c" 2>"$out/cc.log" &&
+	[ ! -s "$out/cc.log" ] && ok "selftest builds for x86_64 without warnings (-Wall -Wextra)" ||
+	{ ko "selftest x86_64 build: $(head -c 300 "$out/cc.log")"; exit 1; }
+gcc -O2 -shared -fPIC -o "$out/fake_ap.so" "$here/fake_ap.c" -ldl || { ko "fake_ap.so build"; exit 1; }
+"$out/vfio_ap_test" --self-check >"$out/self.log" 2>&1 && ok "parser model self-check" || ko "parser model self-check: $(grep 'not ok' "$out/self.log" | head -3)"
+
+mkroot() { # DIR: 4 cards x 4 domains; vfio_ap gets card 3 and domain 3
+	local r=$1 a q
+	rm -rf "$r"
+	mkdir -p "$r/sys/bus/ap/devices" "$r/sys/bus/ap/drivers/vfio_ap" "$r/sys/bus/ap/drivers/cex4queue" \
+		"$r/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough"
+	: >"$r/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create"
+	echo "0xe$(printf 'f%.0s' $(seq 63))" >"$r/sys/bus/ap/apmask"
+	echo "0xe$(printf 'f%.0s' $(seq 63))" >"$r/sys/bus/ap/aqmask"
+	for a in 0 1 2 3; do
+		mkdir -p "$r/sys/bus/ap/devices/card0$a"
+		for q in 0 1 2 3; do
+			mkdir -p "$r/sys/bus/ap/devices/0$a.000$q"
+			if [ $a = 3 ] || [ $q = 3 ]; then
+				ln -s ../../../../bus/ap/drivers/vfio_ap "$r/sys/bus/ap/devices/0$a.000$q/driver"
+			else
+				ln -s ../../../../bus/ap/drivers/cex4queue "$r/sys/bus/ap/devices/0$a.000$q/driver"
+			fi
+		done
+	done
+}
+
+run() { # MODE NAME
+	local r=$out/root-$2
+	mkroot "$r"
+	VFIO_AP_SYSFS_ROOT=$r VFIO_AP_STATE=$out/state-$2 FAKE_AP_MODE=$1 FAKE_AP_GUARD=$out/guard-$2 VFIO_AP_STRESS_SECS=${STRESS_SECS:-3} \
+		LD_PRELOAD=$out/fake_ap.so timeout 300 "$out/vfio_ap_test" >"$out/$2.out" 2>&1
+	echo "VFIOAP-RC: $?" >>"$out/$2.out"
+	{ echo "VFIOAP-TAP-BEGIN"; cat "$out/$2.out"; echo "VFIOAP-TAP-END"; } >"$out/$2.log"
+	if [ -s "$out/guard-$2" ]; then
+		ko "$2: the test changed mask bits it does not own: $(head -n 3 "$out/guard-$2" | tr '\n' ';')"
+	else
+		ok "$2: only owned mask bits were ever changed"
+	fi
+	# restored: masks back to the start, no mdev left
+	if [ "$(cat "$r/sys/bus/ap/apmask")" = "0xe$(printf 'f%.0s' $(seq 63))" ] &&
+		[ "$(cat "$r/sys/bus/ap/aqmask")" = "0xe$(printf 'f%.0s' $(seq 63))" ] &&
+		[ -z "$(ls "$r/sys/devices/vfio_ap/matrix" | grep -- -)" ] && [ ! -e "$out/state-$2" ]; then
+		ok "$2: masks and mdevs restored, state file removed"
+	else
+		ko "$2: not restored ($(cat "$r/sys/bus/ap/apmask") / $(ls "$r/sys/devices/vfio_ap/matrix" | tr '\n' ' '))"
+	fi
+}
+
+run series series
+"$top/scripts/check-vm.sh" --label sim-series --parse-only "$out/series.log" --expect pass >"$out/cv1" 2>&1 &&
+	ok "series model: check-vm --expect pass" || { ko "series model: check-vm --expect pass"; cat "$out/cv1"; grep -v '^ok\|^#  *\(RUN\|OK\)' "$out/series.out" | head -40; }
+run base base
+"$top/scripts/check-vm.sh" --label sim-base --parse-only "$out/base.log" --expect fail-inuse >"$out/cv2" 2>&1 &&
+	ok "base model: check-vm --expect fail-inuse" || { ko "base model: check-vm --expect fail-inuse"; cat "$out/cv2"; }
+"$top/scripts/check-vm.sh" --label sim-base --parse-only "$out/base.log" --expect pass >"$out/cv3" 2>&1 &&
+	ko "base model must fail --expect pass" || ok "base model fails --expect pass (control of the control)"
+grep -E '^(kernel|sim)' "$out/cv1" "$out/cv2" | sed 's/^[^:]*://' | sed 's/^/    /'
+# a simulated deadlock in the stress case: the test must end and fail
+r=$out/root-hang
+mkroot "$r"
+t0=$(date +%s)
+VFIO_AP_SYSFS_ROOT=$r VFIO_AP_STATE=$out/state-hang FAKE_AP_HANG=1 VFIO_AP_STRESS_SECS=2 VFIO_AP_OP_TIMEOUT=3 \
+	LD_PRELOAD=$out/fake_ap.so timeout 120 "$out/vfio_ap_test" >"$out/hang.out" 2>&1
+hrc=$?
+if [ "$hrc" -ne 124 ] && grep -q '^not ok .* vfio_ap.stress' "$out/hang.out" && grep -q 'stress: DEADLOCK' "$out/hang.out" &&
+	grep -q 'cleanup skipped' "$out/hang.out"; then
+	ok "simulated deadlock: stress fails after $(($(date +%s) - t0)) s instead of hanging, cleanup skipped"
+else
+	ko "simulated deadlock (exit $hrc): $(grep -E 'stress|DEADLOCK|cleanup' "$out/hang.out" | head -5 | tr '\n' ';')"
+fi
+# parser: a lockdep splat in a console log
+cat >"$out/lockdep.log" <<'EOL'
+[   12.000000] ======================================================
+[   12.000001] WARNING: possible circular locking dependency detected
+[   12.000002] 5.10.223 #1 Not tainted
+[   12.000003] ------------------------------------------------------
+[   12.000004] vfio_ap_test/99 is trying to acquire lock:
+[   12.000005] 0000000001234567 (ap_perms_mutex){+.+.}-{3:3}, at: ap_apqn_in_matrix_owned_by_def_drv+0x2a/0x90 [ap]
+[   12.000006]
+[   12.000007] but task is already holding lock:
+[   12.000008] 0000000001234568 (&matrix_dev->lock){+.+.}-{3:3}, at: assign_adapter_store+0x5c/0x1b0 [vfio_ap]
+EOL
+"$top/scripts/check-vm.sh" --label sim-lockdep --parse-only "$out/lockdep.log" --expect lockdep >"$out/cv4" 2>&1 &&
+	ok "check-vm --expect lockdep recognises a circular dependency report" || { ko "lockdep parse"; cat "$out/cv4"; }
+"$top/scripts/check-vm.sh" --label sim-series --parse-only "$out/series.log" --expect lockdep >/dev/null 2>&1 &&
+	ko "lockdep expectation passed without a report" || ok "check-vm --expect lockdep fails without a report"
+[ "$nfail" -eq 0 ]
