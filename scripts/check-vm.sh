@@ -200,6 +200,18 @@ case $vmrc in 124) vmstate="VM timeout after $timeout s" ;; 125) vmstate="VM end
 result_of() { awk -F'|' -v c="$1" '$2 == c { print $3; exit }' "$rows"; }
 detail_of() { awk -F'|' -v c="$1" '$2 == c { print $4; exit }' "$rows"; }
 
+if ! grep -q '^TAP version' "$tap" && [ "$expect" != lockdep ]; then
+	# one infrastructure failure, not one per case
+	ko "the selftest did not run ($vmstate, log $log): $(grep -E '^(VFIOAP-WARN|VFIOAP-MOD\|)|qemu-system|Kernel panic' "$clean" | head -n 3 | tr '\n' ';')"
+	rm -f "$clean" "$tap" "$rows"
+	exit 1
+fi
+allskip=$(sed -n 's/^1\.\.0 # SKIP *//p' "$tap" | head -n 1)
+if [ -n "$allskip" ] && [ "$expect" != lockdep ]; then
+	ko "the selftest skipped every case: $allskip"
+	rm -f "$clean" "$tap" "$rows"
+	exit 1
+fi
 case $expect in
 pass | fail-inuse)
 	if [ -z "$parse_only" ] && [ "$vmrc" -ne 0 ]; then ko "VM run failed: $vmstate (log $log)"; fi
