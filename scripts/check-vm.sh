@@ -15,8 +15,8 @@
 #                         circular locking dependency" report must appear
 #   --apmask STR        written to /sys/bus/ap/apmask in the VM before the
 #   --aqmask STR        test (any syntax the bus accepts). Default: give
-#                       vfio_ap the highest card (two highest with >= 3
-#                       cards) and the highest domain ("-A", "-D")
+#                       vfio_ap the highest card and the highest domain
+#                       (the two highest of each with >= 3), e.g. "-2,-3"
 #   --env VAR=VAL       environment for the test, e.g. VFIO_AP_STRESS_SECS=20
 #                       (repeatable)
 #   --machine OPTS      passed to run-vm.sh --machine (AP configuration)
@@ -96,8 +96,11 @@ if [ -z "$APMASK" ]; then
 	done
 fi
 if [ -z "$AQMASK" ]; then
-	d=$(ls /sys/bus/ap/devices 2>/dev/null | sed -n 's/^[0-9a-f][0-9a-f]\.\([0-9a-f]\{4\}\)$/\1/p' | sort -u | tail -n 1)
-	[ -n "$d" ] && AQMASK="-$((0x$d))"
+	doms=$(ls /sys/bus/ap/devices 2>/dev/null | sed -n 's/^[0-9a-f][0-9a-f]\.\([0-9a-f]\{4\}\)$/\1/p' | sort -u)
+	n=$(echo "$doms" | grep -c .)
+	for d in $(echo "$doms" | tail -n $([ "$n" -ge 3 ] && echo 2 || echo 1)); do
+		AQMASK="${AQMASK:+$AQMASK,}-$((0x$d))"
+	done
 fi
 [ -n "$APMASK" ] && { echo "$APMASK" >/sys/bus/ap/apmask || echo "VFIOAP-WARN: apmask '$APMASK' refused"; }
 [ -n "$AQMASK" ] && { echo "$AQMASK" >/sys/bus/ap/aqmask || echo "VFIOAP-WARN: aqmask '$AQMASK' refused"; }

@@ -337,12 +337,16 @@ static int mask_write(bool ap, const char *s)
 						return -EBUSY;
 	}
 	if (getenv("FAKE_AP_GUARD")) {
-		/* safety audit: only bit FAKE_AP_OURS_BIT may ever change */
-		unsigned ours = atoi(getenv("FAKE_AP_OURS_BIT") ?: "3");
+		/* safety audit: only the bits in FAKE_AP_OURS (e.g. "2,3") may change */
+		const char *ours = getenv("FAKE_AP_OURS") ?: "2,3";
 		unsigned char *o = ap ? apm : aqm, *nw = ap ? napm : naqm;
+		bm allowed = { 0 };
+		char *e;
 
+		for (const char *c = ours; *c; c = *e ? e + 1 : e)
+			sb(allowed, strtoul(c, &e, 10));
 		for (a = 0; a < NB; a++)
-			if (a != ours && tb(o, a) != tb(nw, a)) {
+			if (!tb(allowed, a) && tb(o, a) != tb(nw, a)) {
 				FILE *f = fopen(getenv("FAKE_AP_GUARD"), "a");
 
 				if (f) {

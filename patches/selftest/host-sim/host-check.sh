@@ -22,19 +22,20 @@ gcc -Wall -Wextra -O2 -pthread -o "$out/vfio_ap_test" "$wt/tools/testing/selftes
 gcc -O2 -shared -fPIC -o "$out/fake_ap.so" "$here/fake_ap.c" -ldl || { ko "fake_ap.so build"; exit 1; }
 "$out/vfio_ap_test" --self-check >"$out/self.log" 2>&1 && ok "parser model self-check" || ko "parser model self-check: $(grep 'not ok' "$out/self.log" | head -3)"
 
-mkroot() { # DIR: 4 cards x 4 domains; vfio_ap gets card 3 and domain 3
+M0="0xa$(printf 'f%.0s' $(seq 63))"	# bits 1 and 3 clear
+mkroot() { # DIR: 4 cards x 4 domains; vfio_ap gets cards 1, 3 and domains 1, 3
 	local r=$1 a q
 	rm -rf "$r"
 	mkdir -p "$r/sys/bus/ap/devices" "$r/sys/bus/ap/drivers/vfio_ap" "$r/sys/bus/ap/drivers/cex4queue" \
 		"$r/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough"
 	: >"$r/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create"
-	echo "0xe$(printf 'f%.0s' $(seq 63))" >"$r/sys/bus/ap/apmask"
-	echo "0xe$(printf 'f%.0s' $(seq 63))" >"$r/sys/bus/ap/aqmask"
+	echo "$M0" >"$r/sys/bus/ap/apmask"
+	echo "$M0" >"$r/sys/bus/ap/aqmask"
 	for a in 0 1 2 3; do
 		mkdir -p "$r/sys/bus/ap/devices/card0$a"
 		for q in 0 1 2 3; do
 			mkdir -p "$r/sys/bus/ap/devices/0$a.000$q"
-			if [ $a = 3 ] || [ $q = 3 ]; then
+			if [ $((a % 2)) = 1 ] || [ $((q % 2)) = 1 ]; then
 				ln -s ../../../../bus/ap/drivers/vfio_ap "$r/sys/bus/ap/devices/0$a.000$q/driver"
 			else
 				ln -s ../../../../bus/ap/drivers/cex4queue "$r/sys/bus/ap/devices/0$a.000$q/driver"
@@ -46,7 +47,7 @@ mkroot() { # DIR: 4 cards x 4 domains; vfio_ap gets card 3 and domain 3
 run() { # MODE NAME
 	local r=$out/root-$2
 	mkroot "$r"
-	VFIO_AP_SYSFS_ROOT=$r VFIO_AP_STATE=$out/state-$2 FAKE_AP_MODE=$1 FAKE_AP_GUARD=$out/guard-$2 VFIO_AP_STRESS_SECS=${STRESS_SECS:-3} \
+	VFIO_AP_SYSFS_ROOT=$r VFIO_AP_STATE=$out/state-$2 FAKE_AP_MODE=$1 FAKE_AP_GUARD=$out/guard-$2 FAKE_AP_OURS=1,3 VFIO_AP_STRESS_SECS=${STRESS_SECS:-3} \
 		LD_PRELOAD=$out/fake_ap.so timeout 300 "$out/vfio_ap_test" >"$out/$2.out" 2>&1
 	echo "VFIOAP-RC: $?" >>"$out/$2.out"
 	{ echo "VFIOAP-TAP-BEGIN"; cat "$out/$2.out"; echo "VFIOAP-TAP-END"; } >"$out/$2.log"
@@ -56,8 +57,7 @@ run() { # MODE NAME
 		ok "$2: only owned mask bits were ever changed"
 	fi
 	# restored: masks back to the start, no mdev left
-	if [ "$(cat "$r/sys/bus/ap/apmask")" = "0xe$(printf 'f%.0s' $(seq 63))" ] &&
-		[ "$(cat "$r/sys/bus/ap/aqmask")" = "0xe$(printf 'f%.0s' $(seq 63))" ] &&
+	if [ "$(cat "$r/sys/bus/ap/apmask")" = "$M0" ] && [ "$(cat "$r/sys/bus/ap/aqmask")" = "$M0" ] &&
 		[ -z "$(ls "$r/sys/devices/vfio_ap/matrix" | grep -- -)" ] && [ ! -e "$out/state-$2" ]; then
 		ok "$2: masks and mdevs restored, state file removed"
 	else
