@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# anchors.sh [build|test|all]: upstream parity (make anchors = all).
+#   build  unpack Debian's linux-source-6.1 (6.1.192) and linux-source-6.12
+#          (6.12.117) once into $CACHE/anchors/linux-6.x and build each for
+#          s390x with the test fragments plus configs/anchor-6.x.config
+#          (build dirs $CACHE/build/anchor-6.1, anchor-6.12); checks that
+#          VFIO_AP=m, ZCRYPT=m, KVM=y and PROVE_LOCKING=y really ended up in
+#          each .config. Runs under nice, JOBS=2 unless set.
+#   test   the vfio_ap selftest (the static binary built from the series
+#          tree, as tests/stages/30-selftest.sh does) on 5.10+series, 6.1
+#          and 6.12 through scripts/check-vm.sh --expect pass, and the
+#          mdevctl/lszcrypt scenario (scripts/scenario-vm.sh) on each.
+#          Per-kernel rows: $CACHE/anchors/results-<kernel>.txt, logs in
+#          $CACHE/logs/check-vm-<kernel>.log; the kernel x case table:
+#          $CACHE/anchors/parity.md (also printed).
+# Upstream is compared against, never copied. Prints PASS:/FAIL: lines from
+# check-vm.sh; a FAIL on an anchor is a finding to explain, see
+# docs/parity-and-demo.md.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-all}
+ADIR=$CACHE/anchors
+mkdir -p "$ADIR"
+ANCHORS=(6.1 6.12)
+export JOBS=${JOBS:-2}
+
+unpack() { # VER -> $ADIR/linux-VER (once)
+	local v=$1 d=$ADIR/linux-$1
+	[ -f "$d/Makefile" ] && return 0
+	"$TOP/scripts/fetch.sh" "anchor-$v"
+	rm -rf "$d.unpack"
+	mkdir -p "$d.unpack"
+	run_stage "unpack linux-$v" "$(logfile "unpack-anchor-$v")" \
+		tar -xf "$CACHE/dl/linux-$v.tar.xz" -C "$d.unpack" --strip-components=1
+	mv "$d.unpack" "$d"
+}
+
+build() { # VER
+	local v=$1 cfg t0 o
+	unpack "$v"
+	t0=$(date +%s)
+	nice -n 10 "$TOP/scripts/build-kernel.sh" "anchor-$v" "$ADIR/linux-$v" anchor-6.x.config
+	cfg=$CACHE/build/anchor-$v/.config
+	for o in CONFIG_VFIO_AP=m CONFIG_ZCRYPT=m CONFIG_KVM=y CONFIG_PROVE_LOCKING=y; do
+		grep -qx "$o" "$cfg" || die "FAILED: stage 'anchor $v config': $o not in $cfg"
+	done
+	say "anchor $v: build (incremental) took $(($(date +%s) - t0)) s, $CACHE/build/anchor-$v"
+}
+
+selftest_bin() { # the same static binary 30-selftest.sh builds from the series tree
+	local wt=$CACHE/linux-5.10/wt-series bin=$CACHE/selftest/vfio_ap_test log
+	[ -d "$wt/tools/testing/selftests/vfio_ap" ] || "$TOP/scripts/variants.sh" series >/dev/null
+	[ -d "$wt/tools/testing/selftests/vfio_ap" ] || die "anchors: the series has no tools/testing/selftests/vfio_ap yet"
+	mkdir -p "$(dirname "$bin")"
+	log=$(logfile selftest-build-anchors)
+	if ! make -C "$wt/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
+		OUTPUT="$(dirname "$bin")" >"$log" 2>&1 || [ ! -x "$bin" ]; then
+		die "FAILED: stage 'selftest build', log: $log"
+	fi
+	echo "$bin"
+}
+
+test_all() {
+	local bin k kb label t0 rc=0
+	bin=$(selftest_bin)
+	[ -x "${QEMU:-$CACHE/qemu/build/qemu-system-s390x}" ] || "$TOP/scripts/build-qemu.sh" >&2
+	[ -f "$CACHE/build/patched/arch/s390/boot/bzImage" ] || "$TOP/scripts/variants.sh" series >/dev/null
+	for k in 5.10-series "${ANCHORS[@]}"; do
+		case $k in
+		5.10-series) kb=$CACHE/build/patched label=5.10-series sk=series ;;
+		*) kb=$CACHE/build/anchor-$k label=$k sk=anchor-$k ;;
+		esac
+		[ -f "$kb/arch/s390/boot/bzImage" ] || build "$k"
+		t0=$(date +%s)
+		"$TOP/scripts/check-vm.sh" --label "$label" --kernel-build "$kb" --selftest "$bin" \
+			--expect pass --results "$ADIR/results-$label.txt" || rc=1
+		say "anchors: selftest on $label took $(($(date +%s) - t0)) s"
+		t0=$(date +%s)
+		if "$TOP/scripts/scenario-vm.sh" "$sk" "$LOGDIR/scenario-$sk.log" >"$ADIR/scenario-$label.walk" 2>&1; then
+			echo "$label|mdevctl scenario|PASS|" >>"$ADIR/results-$label.txt"
+		else
+			echo "$label|mdevctl scenario|FAIL|$(grep -m1 '^FAIL: ' "$ADIR/scenario-$label.walk" | sed 's/^FAIL: scenario: \[[a-z]*\] //')" \
+				>>"$ADIR/results-$label.txt"
+			rc=1
+		fi
+		grep -E '^(PASS|FAIL): ' "$ADIR/scenario-$label.walk" | sed "s/^\(PASS\|FAIL\): scenario: \[series\]/\1: $label: scenario:/" || true
+		say "anchors: scenario on $label took $(($(date +%s) - t0)) s"
+	done
+	table | tee "$ADIR/parity.md"
+	return $rc
+}
+
+table() { # kernel x case from the results files: rows = cases, columns = kernels
+	local files=("$ADIR"/results-5.10-series.txt)
+	for k in "${ANCHORS[@]}"; do files+=("$ADIR/results-$k.txt"); done
+	awk -F'|' '
+		{ if (!($1 in seenk)) { seenk[$1] = 1; ks[nk++] = $1 }
+		  if (!($2 in seenc)) { seenc[$2] = 1; cs[nc++] = $2 }
+		  r[$1, $2] = $3 }
+		END {
+			printf "| case |"; for (i = 0; i < nk; i++) printf " %s |", ks[i]; print ""
+			printf "|---|"; for (i = 0; i < nk; i++) printf "---|"; print ""
+			for (j = 0; j < nc; j++) {
+				printf "| %s |", cs[j]
+				for (i = 0; i < nk; i++) printf " %s |", ((ks[i], cs[j]) in r ? r[ks[i], cs[j]] : "-")
+				print ""
+			}
+		}' "${files[@]}" 2>/dev/null
+}
+
+case $mode in
+build) for v in "${ANCHORS[@]}"; do build "$v"; done ;;
+test) test_all ;;
+all)
+	for v in "${ANCHORS[@]}"; do build "$v"; done
+	test_all
+	;;
+table) table ;;
+*) die "usage: anchors.sh [build|test|all|table]" ;;
+esac

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# scenario-vm.sh KERNEL [LOG]: the admin scenario (tests/vm/scenario.sh) in
+# the emulated machine, with the real clients (mdevctl, lszcrypt) of
+# scripts/clients-overlay.sh. Used by tests/stages/50-scenario.sh and demo.sh.
+#   KERNEL  series ($CACHE/build/patched) | base (built with
+#           scripts/variants.sh when missing)
+#           | anchor-6.1 | anchor-6.12 (built by scripts/anchors.sh build)
+#   LOG     console log (default $CACHE/logs/scenario-KERNEL.log)
+# Prints only the walk's own lines ("DEMO| ...", "PASS: ...", "FAIL: ...",
+# "KLOG| ..."), never the console noise; exit code = the VM script's
+# (run-vm.sh: 124 timeout, 125 no exit code).
+# MODE inside the VM: base -> negative control (the hole is open), every
+# other kernel -> the protection must hold.
+# The QEMU binary is built with scripts/build-qemu.sh when missing ($QEMU
+# overrides it, as for run-vm.sh).
+# Kernel command line: ap.apmask=$SCENARIO_APMASK (default: every adapter
+# for the default drivers except adapter 2, so the queues 02.xxxx go to
+# vfio_ap), ap.aqmask left at its default (all domains).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+k=${1:?usage: scenario-vm.sh series|base|anchor-6.1|anchor-6.12 [LOG]}
+log=${2:-$LOGDIR/scenario-$k.log}
+# Build only what is missing: make check and make demo build (incrementally)
+# the kernels and QEMU before they get here.
+case $k in series) kb=$CACHE/build/patched ;; *) kb=$CACHE/build/$k ;; esac
+if [ ! -f "$kb/arch/s390/boot/bzImage" ]; then
+	case $k in
+	series | base) "$TOP/scripts/variants.sh" "$k" >&2 ;;
+	anchor-6.1 | anchor-6.12) "$TOP/scripts/anchors.sh" build >&2 ;;
+	*) die "scenario-vm: unknown kernel '$k'" ;;
+	esac
+fi
+if [ -z "${QEMU:-}" ] && [ ! -x "$CACHE/qemu/build/qemu-system-s390x" ]; then
+	"$TOP/scripts/build-qemu.sh" >&2
+fi
+mode=series
+[ "$k" = base ] && mode=base
+
+# apmask: 256 bits, bit 0 = leftmost; all set except adapter 2 by default.
+APMASK=${SCENARIO_APMASK:-0xdf$(printf 'f%.0s' $(seq 62))}
+
+mapfile -t adds < <("$TOP/scripts/clients-overlay.sh" --add-args)
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+{ echo "MODE=$mode"; cat "$TOP/tests/vm/scenario.sh"; } >"$tmp"
+rc=0
+"$TOP/scripts/run-vm.sh" --kernel-build "$kb" --script "$tmp" "${adds[@]}" \
+	--append "quiet ap.apmask=$APMASK" --timeout "${SCENARIO_TIMEOUT:-300}" \
+	--log "$log" --quiet || rc=$?
+tr -d '\r' <"$log" | grep -E '^(DEMO\||PASS: |FAIL: |KLOG\|)' || true
+[ "$rc" -eq 0 ] || echo "scenario-vm: $k: VM exit $rc, console log: $log" >&2
+exit "$rc"

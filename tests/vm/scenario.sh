@@ -1,0 +1,133 @@
+# scenario.sh: runs INSIDE the VM (busybox sh) as /test.sh; the host side is
+# scripts/scenario-vm.sh. The caller prepends "MODE=series" or "MODE=base".
+# The admin's walk: real mdevctl holds an APQN through an mdev, an apmask
+# write tries to take it back for the default driver, lszcrypt shows who
+# owns the queue. Output:
+#   "DEMO| # cmd"   what the admin types;  "DEMO| text"  what comes back
+#   "PASS: scenario: ..." / "FAIL: scenario: ..."   checks (MODE=series:
+#   the series closes the hole; MODE=base: negative control, the hole is open)
+# Needs the clients overlay (scripts/clients-overlay.sh) and ap.apmask on the
+# kernel command line leaving at least one queue free for vfio_ap.
+MODE=${MODE:-series}
+UUID=6ab1c2d3-7e8f-4a0b-9c1d-2e3f4a5b6c7d
+J=/etc/vfio-ap-demo.json
+fails=0
+
+say() { echo "DEMO| $*"; }
+note() { echo "DEMO| -- $*"; }
+pass() { echo "PASS: scenario: [$MODE] $*"; }
+fail() { echo "FAIL: scenario: [$MODE] $*"; fails=$((fails + 1)); }
+check() { # check DESCRIPTION CONDITION...
+	d=$1
+	shift
+	if "$@"; then pass "$d"; else fail "$d"; fi
+}
+# run CMD: show it as typed, run it, show its output; returns its exit code.
+# Output goes to a file, not a tty, so mdevctl prints no colour codes.
+run() {
+	say "# $*"
+	(eval "$*") >/tmp/run.out 2>&1
+	rc=$?
+	sed 's/^/DEMO| /' /tmp/run.out
+	[ "$rc" -eq 0 ] || say "(exit status $rc)"
+	return $rc
+}
+drv() { # drv APQN -> driver the queue is bound to, or "-"
+	l=$(readlink "/sys/bus/ap/devices/$1/driver" 2>/dev/null) && basename "$l" || echo -
+}
+lsz_drv() { # lszcrypt's DRIVER column (last field) for APQN
+	lszcrypt -V 2>/dev/null | awk -v q="$1" '$1 == q { print $NF }'
+}
+
+note "setup: load the AP device drivers (ap.apmask/aqmask come from the kernel command line)"
+run "modprobe zcrypt_cex4 && modprobe vfio_ap" || fail "modprobe zcrypt_cex4 vfio_ap"
+# The AP bus scans asynchronously; wait for the queues to be bound.
+i=0
+while [ $i -lt 60 ]; do
+	n=$(ls -d /sys/bus/ap/devices/??.???? 2>/dev/null | wc -l)
+	b=$(ls -d /sys/bus/ap/devices/??.????/driver 2>/dev/null | wc -l)
+	[ "$n" -gt 0 ] && [ "$n" -eq "$b" ] && break
+	sleep 1
+	i=$((i + 1))
+done
+run "cat /proc/cmdline"
+run "cat /sys/bus/ap/apmask /sys/bus/ap/aqmask"
+run "lszcrypt -V"
+
+# The APQN to use: the first queue the masks leave to vfio_ap.
+Q=
+for d in /sys/bus/ap/devices/??.????; do
+	[ "$(drv "${d##*/}")" = vfio_ap ] && { Q=${d##*/}; break; }
+done
+if [ -z "$Q" ]; then
+	fail "no AP queue is bound to vfio_ap (emulated adapters or ap.apmask wrong?)"
+	ls -l /sys/bus/ap/devices/ /sys/bus/ap/drivers/*/ 2>&1 | sed 's/^/DEMO| /'
+	exit 1
+fi
+A=${Q%%.*} D=${Q#*.}
+note "queue $Q (adapter 0x$A, domain 0x$D) is free for vfio_ap; give it to an mdev with mdevctl"
+cat >"$J" <<EOF
+{"mdev_type": "vfio_ap-passthrough", "start": "manual",
+ "attrs": [{"assign_adapter": "0x$A"}, {"assign_domain": "0x$D"}]}
+EOF
+run "cat $J"
+run "mdevctl define --uuid $UUID --parent matrix --jsonfile $J"
+check "mdevctl define" [ $? -eq 0 ]
+run "mdevctl start --uuid $UUID"
+check "mdevctl start" [ $? -eq 0 ]
+run "mdevctl list"
+run "cat /sys/bus/mdev/devices/$UUID/matrix"
+check "the mdev holds $Q" grep -qx "$Q" "/sys/bus/mdev/devices/$UUID/matrix"
+
+note "the admin now reclaims adapter 0x$A for the host's default drivers"
+before=$(cat /sys/bus/ap/apmask)
+run "echo +0x$A > /sys/bus/ap/apmask"
+wrc=$?
+wout=$(cat /tmp/run.out)
+after=$(cat /sys/bus/ap/apmask)
+sleep 2 # let the bus re-probe the queues
+run "cat /sys/bus/ap/apmask"
+run "lszcrypt -V"
+run "cat /sys/bus/mdev/devices/$UUID/matrix"
+if [ "$MODE" = series ]; then
+	check "apmask write reclaiming $Q fails while the mdev holds it" [ "$wrc" -ne 0 ]
+	case $wout in
+	*"resource busy"*) pass "the refused write reports EBUSY" ;;
+	*) fail "the refused write reports EBUSY (got: $wout)" ;;
+	esac
+	check "apmask unchanged after the refused write" [ "$before" = "$after" ]
+	check "$Q still bound to vfio_ap (sysfs)" [ "$(drv "$Q")" = vfio_ap ]
+	check "lszcrypt -V still shows $Q on vfio_ap" [ "$(lsz_drv "$Q")" = vfio_ap ]
+else
+	check "negative control: on base the apmask write succeeds while the mdev holds $Q" [ "$wrc" -eq 0 ]
+	check "negative control: on base lszcrypt shows $Q on cex4queue although assigned" \
+		[ "$(lsz_drv "$Q")" = cex4queue ]
+	check "negative control: on base the mdev still lists $Q" grep -qx "$Q" "/sys/bus/mdev/devices/$UUID/matrix"
+	note "the hole: $Q is assigned to mdev $UUID AND driven by the host's cex4queue"
+fi
+
+note "release it: stop and undefine the mdev"
+run "mdevctl stop --uuid $UUID"
+check "mdevctl stop" [ $? -eq 0 ]
+run "mdevctl undefine --uuid $UUID"
+check "mdevctl undefine" [ $? -eq 0 ]
+run "mdevctl list --defined"
+if [ "$MODE" = series ]; then
+	note "now nothing holds $Q: the same write succeeds"
+	run "echo +0x$A > /sys/bus/ap/apmask"
+	check "the same apmask write succeeds once the mdev is gone" [ $? -eq 0 ]
+	sleep 2
+	run "lszcrypt -V"
+	check "lszcrypt -V shows $Q back on cex4queue" [ "$(lsz_drv "$Q")" = cex4queue ]
+fi
+
+# Lock-order and sleep debugging is on: any report fails the run.
+if dmesg | grep -qE "possible circular locking|possible recursive locking|BUG:|WARNING:|INFO: task .* blocked|Call Trace"; then
+	fail "kernel log has a lockdep/BUG/WARNING report"
+	dmesg | grep -E -A30 "possible circular|possible recursive|BUG:|WARNING:|blocked for" | sed 's/^/KLOG| /'
+else
+	pass "no lockdep, BUG or WARNING report in the kernel log"
+fi
+note "kernel messages about AP/vfio_ap during the walk:"
+dmesg | grep -iE "vfio_ap|ap_bus|apmask|in use" | sed 's/^\[[ 0-9.]*\] //; s/^/DEMO| dmesg: /'
+[ "$fails" -eq 0 ]
