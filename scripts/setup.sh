@@ -14,6 +14,8 @@ PKGS=(
 	# QEMU build
 	ninja-build meson pkg-config libglib2.0-dev libpixman-1-dev zlib1g-dev
 	python3-venv libfdt-dev
+	# s390-ccw.img firmware for the self-built qemu-system-s390x
+	qemu-system-data
 	# fetching sources
 	dpkg-dev debian-archive-keyring ca-certificates git quilt
 )
