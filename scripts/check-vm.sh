@@ -17,6 +17,9 @@
 #   --aqmask STR        test (any syntax the bus accepts). Default: give
 #                       vfio_ap the highest card and the highest domain
 #                       (the two highest of each with >= 3), e.g. "-2,-3"
+#   --modules "M..."    modules loaded in the VM first (default: vfio_ap
+#                       zcrypt_cex4, the default driver the masks hand
+#                       queues back to)
 #   --env VAR=VAL       environment for the test, e.g. VFIO_AP_STRESS_SECS=20
 #                       (repeatable)
 #   --machine OPTS      passed to run-vm.sh --machine (AP configuration)
@@ -36,7 +39,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 label= kbuild= selftest= expect=pass apmask= aqmask= machine= append=
-timeout=900 log= results= allow_skip= parse_only=
+timeout=900 log= results= allow_skip= parse_only= modules="vfio_ap zcrypt_cex4"
 envs=() qargs=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--apmask) apmask=$2; shift ;;
 	--aqmask) aqmask=$2; shift ;;
 	--env) envs+=("$2"); shift ;;
+	--modules) modules=$2; shift ;;
 	--machine) machine=$2; shift ;;
 	--qemu-args) read -r -a _q <<<"$2"; qargs+=("${_q[@]}"); shift ;;
 	--qemu-arg) qargs+=("$2"); shift ;;
@@ -78,14 +82,14 @@ if [ -z "$parse_only" ]; then
 	{
 		echo "APMASK='${apmask//\'/}'"
 		echo "AQMASK='${aqmask//\'/}'"
+		echo "MODULES='${modules//\'/}'"
 		for e in "${envs[@]}"; do
 			case $e in [A-Za-z_]*=*) printf 'export %s=%q\n' "${e%%=*}" "${e#*=}" ;; esac
 		done
 		cat <<'EOS'
 # runs inside the VM (busybox sh); output lines are prefixed VFIOAP
-for m in vfio_ap zcrypt_cex4; do
-	modprobe "$m" 2>&1 | sed 's/^/VFIOAP-MOD| /'
-done
+# masks first (the AP bus is built in), modules after: the drivers then
+# probe each queue according to the masks
 echo "VFIOAP-DEVICES: $(ls /sys/bus/ap/devices 2>/dev/null | tr '\n' ' ')"
 echo "VFIOAP-BEFORE: apmask=$(cat /sys/bus/ap/apmask 2>&1) aqmask=$(cat /sys/bus/ap/aqmask 2>&1)"
 if [ -z "$APMASK" ]; then
@@ -105,6 +109,9 @@ fi
 [ -n "$APMASK" ] && { echo "$APMASK" >/sys/bus/ap/apmask || echo "VFIOAP-WARN: apmask '$APMASK' refused"; }
 [ -n "$AQMASK" ] && { echo "$AQMASK" >/sys/bus/ap/aqmask || echo "VFIOAP-WARN: aqmask '$AQMASK' refused"; }
 echo "VFIOAP-SET: apmask '$APMASK' aqmask '$AQMASK'"
+for m in $MODULES; do
+	modprobe "$m" 2>&1 | sed 's/^/VFIOAP-MOD| /'
+done
 echo "VFIOAP-MASKS: apmask=$(cat /sys/bus/ap/apmask 2>&1) aqmask=$(cat /sys/bus/ap/aqmask 2>&1)"
 for q in /sys/bus/ap/devices/*.*; do
 	[ -e "$q" ] || continue
