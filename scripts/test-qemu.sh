@@ -178,7 +178,8 @@ run_config() {
 		echo "CFG='$name'"
 		echo "$exp" | sed 's/^APM=\(.*\) AQM=\(.*\) ADM=\(.*\)$/APM=\1; AQM=\2; ADM=\3/;
 			s/^APMASK_PARAM=\(.*\) AQMASK_PARAM=\(.*\)$/APMASK_PARAM=\1; AQMASK_PARAM=\2/'
-		echo "TYPE=$type FUNCS=$funcs FIRSTCARD=${DEVS%% *}"
+		first=card${DEVS#*card}
+		echo "TYPE=$type FUNCS=$funcs FIRSTCARD=${first%% *}"
 		vm_common
 		[ "$functional" = 1 ] && vm_functional
 		vm_tail
@@ -194,6 +195,9 @@ run_config() {
 		pass "$name: VM run (-M s390-ccw-virtio,$mopts), console log: $log"
 	else
 		fail "$name: VM run exit $rc, console log: $log"
+	fi
+	if tr -d '\r' <"$log" | grep -q "Krnl PSW.*(ap_dqap"; then
+		fail "$name: the guest kernel oopsed in ap_dqap(): a 5.10 kernel built with gcc 12 needs patches/qemu/guest-linux-5.10-ap-status-gr1.patch (see patches/qemu/README.md)"
 	fi
 	# Also scan the whole console (boot included) for splats.
 	if tr -d '\r' <"$log" | grep -qE "WARNING:|BUG:|Oops|possible circular locking|Kernel panic"; then
