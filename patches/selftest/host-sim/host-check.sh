@@ -74,6 +74,26 @@ run base base
 "$top/scripts/check-vm.sh" --label sim-base --parse-only "$out/base.log" --expect pass >"$out/cv3" 2>&1 &&
 	ko "base model must fail --expect pass" || ok "base model fails --expect pass (control of the control)"
 grep -E '^(kernel|sim)' "$out/cv1" "$out/cv2" | sed 's/^[^:]*://' | sed 's/^/    /'
+# SIGINT in the middle of the stress case: everything restored
+r=$out/root-int
+mkroot "$r"
+VFIO_AP_SYSFS_ROOT=$r VFIO_AP_STATE=$out/state-int VFIO_AP_STRESS_SECS=60 \
+	LD_PRELOAD=$out/fake_ap.so "$out/vfio_ap_test" >"$out/int.out" 2>&1 &
+tpid=$!
+for _ in $(seq 120); do
+	grep -q 'stress: adapters' "$out/int.out" && break
+	sleep 0.5
+done
+sleep 1
+kill -INT "$tpid"
+wait "$tpid"
+if grep -q 'interrupted, cleaning up' "$out/int.out" && [ "$(cat "$r/sys/bus/ap/apmask")" = "$M0" ] &&
+	[ "$(cat "$r/sys/bus/ap/aqmask")" = "$M0" ] && [ -z "$(ls "$r/sys/devices/vfio_ap/matrix" | grep -- -)" ] &&
+	[ ! -e "$out/state-int" ]; then
+	ok "SIGINT during stress: masks and mdevs restored, state file removed"
+else
+	ko "SIGINT during stress: not restored ($(tail -n 2 "$out/int.out" | tr '\n' ';'))"
+fi
 # a simulated deadlock in the stress case: the test must end and fail
 r=$out/root-hang
 mkroot "$r"
