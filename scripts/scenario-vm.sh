@@ -24,6 +24,7 @@ log=${2:-$LOGDIR/scenario-$k.log}
 # Build only what is missing: make check and make demo build (incrementally)
 # the kernels and QEMU before they get here.
 case $k in series) kb=$CACHE/build/patched ;; *) kb=$CACHE/build/$k ;; esac
+kb=${SCENARIO_KBUILD:-$kb} # a development build dir instead
 if [ ! -f "$kb/arch/s390/boot/bzImage" ]; then
 	case $k in
 	series | base) "$TOP/scripts/variants.sh" "$k" >&2 ;;

@@ -54,10 +54,13 @@ run "cat /proc/cmdline"
 run "cat /sys/bus/ap/apmask /sys/bus/ap/aqmask"
 run "lszcrypt -V"
 
-# The APQN to use: the first queue the masks leave to vfio_ap.
+# The APQN to use: 02.0003 (the example of the docs) if the masks leave it
+# to vfio_ap, else the first queue they leave to vfio_ap.
 Q=
+[ "$(drv 02.0003)" = vfio_ap ] && Q=02.0003
 for d in /sys/bus/ap/devices/??.????; do
-	[ "$(drv "${d##*/}")" = vfio_ap ] && { Q=${d##*/}; break; }
+	[ -z "$Q" ] || break
+	[ "$(drv "${d##*/}")" = vfio_ap ] && Q=${d##*/}
 done
 if [ -z "$Q" ]; then
 	fail "no AP queue is bound to vfio_ap (emulated adapters or ap.apmask wrong?)"
@@ -87,7 +90,7 @@ wout=$(cat /tmp/run.out)
 after=$(cat /sys/bus/ap/apmask)
 sleep 2 # let the bus re-probe the queues
 run "cat /sys/bus/ap/apmask"
-run "lszcrypt -V"
+run "lszcrypt -V $A"
 run "cat /sys/bus/mdev/devices/$UUID/matrix"
 if [ "$MODE" = series ]; then
 	check "apmask write reclaiming $Q fails while the mdev holds it" [ "$wrc" -ne 0 ]
@@ -117,7 +120,7 @@ if [ "$MODE" = series ]; then
 	run "echo +0x$A > /sys/bus/ap/apmask"
 	check "the same apmask write succeeds once the mdev is gone" [ $? -eq 0 ]
 	sleep 2
-	run "lszcrypt -V"
+	run "lszcrypt -V $A"
 	check "lszcrypt -V shows $Q back on cex4queue" [ "$(lsz_drv "$Q")" = cex4queue ]
 fi
 
@@ -129,5 +132,5 @@ else
 	pass "no lockdep, BUG or WARNING report in the kernel log"
 fi
 note "kernel messages about AP/vfio_ap during the walk:"
-dmesg | grep -iE "vfio_ap|ap_bus|apmask|in use" | sed 's/^\[[ 0-9.]*\] //; s/^/DEMO| dmesg: /'
+dmesg | grep -v "Kernel command line" | grep -iE "vfio_ap|apmask|aqmask|refused|re-assign|in use" | sed 's/^\[[ 0-9.]*\] //; s/^/DEMO| dmesg: /'
 [ "$fails" -eq 0 ]
