@@ -31,8 +31,7 @@ stage() { # NAME CMD...: run, echo output, count PASS/FAIL lines
 
 stage setup "$TOP/scripts/setup.sh" || { say "0 passed, 1 failed"; exit 1; }
 stage "kernel base" "$TOP/scripts/variants.sh" base
-stage "kernel series (every prefix)" bash -c "'$TOP/scripts/variants.sh' series && echo 'PASS: bisect: every prefix of the series builds for s390x'"
-series_ok=$?
+stage "kernel series (every prefix)" "$TOP/scripts/variants.sh" series
 stage "static checks" "$TOP/scripts/check-static.sh"
 for t in "$TOP"/tests/stages/*.sh; do
 	[ -e "$t" ] || continue

@@ -2,18 +2,25 @@
 # variants.sh NAME: make the source tree of one kernel variant and build it.
 #   base        the unpatched 5.10.223 (tag "base")
 #   series      base + every patch in patches/linux/series; each prefix of
-#               the series is built in turn first (bisectability), so the
-#               build dir ends at the full series
+#               the series is built in turn first (bisectability)
 #   wrongorder  series + tests/fixtures/wrong-lock-order.patch (negative control)
+# Every kernel that boots in the VM also gets tests/kernel-fixups/*.patch on
+# top (test-rig fixes, not part of the series; see that folder's README).
+# The bisect builds use the pure prefixes, without fixups.
 # Worktrees live in $CACHE/linux-5.10/wt-NAME, builds in $CACHE/build/DIR
-# with DIR = base, patched, wrongorder. The last line printed is that DIR.
-# Commits are deterministic (git am --committer-date-is-author-date), so a
-# warm run checks out the same commits and rebuilds nothing.
+# with DIR = base, patched, wrongorder; the last line printed is that DIR.
+# Commits are deterministic (git am --committer-date-is-author-date, fixed
+# identity), and a tree is only touched when its inputs changed, so a warm
+# run rebuilds nothing.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 name=${1:?usage: variants.sh base|series|wrongorder}
-case $name in series) bdir=patched ;; *) bdir=$name ;; esac
+case $name in
+series) bdir=patched ;;
+base | wrongorder) bdir=$name ;;
+*) die "variants: unknown variant '$name'" ;;
+esac
 "$TOP/scripts/workspace.sh" init >/dev/null
 SRC=$("$TOP/scripts/workspace.sh" path)
 wt=$CACHE/linux-5.10/wt-$name
@@ -29,44 +36,59 @@ checkout() { # keep mtimes of unchanged files: only switch when needed
 }
 build() { "$TOP/scripts/build-kernel.sh" "$1" "$wt" >&2; } # progress to stderr
 
+# make_tree REV PATCH...: the worktree at REV with PATCHes applied on top;
+# nothing is touched when the worktree already holds exactly that.
+make_tree() {
+	local rev=$1 sum p log
+	shift
+	sum=$( ("${W[@]}" rev-parse "$rev^{commit}"; for p in "$@"; do cat "$p"; done) | sha256sum | cut -d' ' -f1)
+	if [ "$(cat "$wt/.variant-sum" 2>/dev/null)" = "$sum" ] &&
+		[ "$("${W[@]}" rev-parse HEAD)" = "$(cat "$wt/.variant-head" 2>/dev/null)" ]; then
+		return 0
+	fi
+	checkout "$rev"
+	log=$(logfile "am-$name")
+	for p in "$@"; do
+		GIT_COMMITTER_DATE='2024-08-10T00:00:00Z' "${W[@]}" am -q --committer-date-is-author-date "$p" >"$log" 2>&1 || {
+			"${W[@]}" am --abort >/dev/null 2>&1 || true
+			die "FAILED: stage 'variant $name' ($(basename "$p") does not apply), log: $log"
+		}
+	done
+	echo "$sum" >"$wt/.variant-sum"
+	"${W[@]}" rev-parse HEAD >"$wt/.variant-head"
+}
+
+fixups=("$TOP"/tests/kernel-fixups/*.patch)
+[ -e "${fixups[0]}" ] || fixups=()
+
 case $name in
 base)
-	checkout base
+	make_tree base "${fixups[@]}"
 	build base
 	;;
 series)
 	stamp=$CACHE/build/patched/.bisect-ok
+	mkdir -p "$CACHE/build/patched"
 	mapfile -t commits < <("${G[@]}" rev-list --reverse base..series)
 	i=0
 	for c in "${commits[@]}"; do
 		i=$((i + 1))
-		if grep -qx "$c" "$stamp" 2>/dev/null && [ "$c" != "${commits[-1]}" ]; then
-			continue
-		fi
+		grep -qx "$c" "$stamp" 2>/dev/null && continue
 		say "bisect: building prefix $i/${#commits[@]}: $("${G[@]}" log -1 --format=%s "$c")"
 		checkout "$c"
+		rm -f "$wt/.variant-sum"
 		build patched
 		echo "$c" >>"$stamp"
 	done
-	[ ${#commits[@]} -gt 0 ] || { checkout base; build patched; }
-	checkout series
+	say "PASS: bisect: all ${#commits[@]} prefixes of the series build for s390x"
+	make_tree series "${fixups[@]}"
 	build patched
-	say "bisect: all ${#commits[@]} prefixes of the series build"
 	;;
 wrongorder)
 	fix=$TOP/tests/fixtures/wrong-lock-order.patch
 	[ -f "$fix" ] || die "variants: $fix does not exist"
-	want=$( (git -C "$SRC" rev-parse series; cat "$fix") | sha256sum | cut -d' ' -f1)
-	if [ "$(cat "$wt/.fixture-sum" 2>/dev/null)" != "$want" ]; then
-		checkout series
-		"${W[@]}" am -q --committer-date-is-author-date "$fix" >"$(logfile am-wrongorder)" 2>&1 || {
-			"${W[@]}" am --abort || true
-			die "FAILED: stage 'wrongorder' (fixture does not apply), log: $(logfile am-wrongorder)"
-		}
-		echo "$want" >"$wt/.fixture-sum"
-	fi
+	make_tree series "$fix" "${fixups[@]}"
 	build wrongorder
 	;;
-*) die "variants: unknown variant '$name'" ;;
 esac
 echo "$CACHE/build/$bdir"
