@@ -4,11 +4,17 @@
 # (pinned in scripts/sources.sha256, via fetch.sh), unpacks them with
 # dpkg-deb -x, keeps mdevctl/lsmdev and lszcrypt/chzcrypt and every shared
 # library they need (readelf -d NEEDED, resolved recursively from libc6 and
-# libgcc-s1), and adds what mdevctl wants at run time:
-#   /etc/mdevctl.d/scripts.d/{callouts,notifiers}  (empty: no callouts)
-#   /usr/sbin/udevadm  a stub (exit 0, logs its arguments to /run/udevadm.log):
-#                      the VM has no udev; mdevctl 1.2.0 does not call
-#                      udevadm, the stub only makes it visible if it ever did
+# libgcc-s1), and adds what mdevctl wants at run time. Measured in the VM:
+#   - /etc/mdevctl.d and /etc/mdevctl.d/scripts.d/callouts must exist, else
+#     every command (define, start, stop, list...) fails with 'Required
+#     directory "..." doesn't exist'; they come from the package (empty:
+#     no callouts, no notifiers). Definitions land in /etc/mdevctl.d/matrix/.
+#   - mdevctl 1.2.0 never runs udevadm; udev only matters for its rule
+#     60-mdevctl.rules (auto-start of "start": "auto" devices when the
+#     parent appears), which the scenario does not use ("start": "manual").
+#     /usr/sbin/udevadm here is a tripwire stub: it logs its arguments to
+#     /run/udevadm.log and succeeds; tests/vm/scenario.sh reports any call.
+#   - lszcrypt needs /sys/bus/ap only (no config files).
 # Result: $CACHE/overlay/clients/{usr,lib,sbin,etc}. Add it to a VM with
 #   $(scripts/clients-overlay.sh --add-args)  ->  --add DIR/usr:/usr ...
 # Rebuilt only when this script or sources.sha256 changed.
