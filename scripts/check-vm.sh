@@ -124,7 +124,8 @@ echo "VFIOAP-START"
 echo "VFIOAP-TAP-BEGIN"
 cat /tmp/vfio_ap.out
 echo "VFIOAP-TAP-END"
-echo "VFIOAP-AFTER: apmask=$(cat /sys/bus/ap/apmask 2>&1) aqmask=$(cat /sys/bus/ap/aqmask 2>&1) mdevs=$(ls /sys/devices/vfio_ap/matrix 2>/dev/null | grep -c -- -)"
+# bounded: after a kernel deadlock ap_perms_mutex may never be free again
+echo "VFIOAP-AFTER: apmask=$(timeout 5 cat /sys/bus/ap/apmask 2>&1) aqmask=$(timeout 5 cat /sys/bus/ap/aqmask 2>&1) mdevs=$(ls /sys/devices/vfio_ap/matrix 2>/dev/null | grep -c -- -)"
 exit 0
 EOS
 	} >"$tmp/test.sh"
