@@ -137,5 +137,9 @@ else
 	pass "no lockdep, BUG or WARNING report in the kernel log"
 fi
 note "kernel messages about AP/vfio_ap during the walk:"
-dmesg | grep -v "Kernel command line" | grep -iE "vfio_ap|apmask|aqmask|refused|re-assign|in use" | sed 's/^\[[ 0-9.]*\] //; s/^/DEMO| dmesg: /'
+dmesg | grep -v "Kernel command line" | grep -iE "vfio_ap|apmask|aqmask|refused|re-assign|in use" |
+	sed 's/^\[[ 0-9.]*\] //; s/^/DEMO| dmesg: /'
+if ! dmesg | grep -qiE "refused|re-assign|in use"; then
+	note "no kernel message about the queue changing hands: nobody is told"
+fi
 [ "$fails" -eq 0 ]
