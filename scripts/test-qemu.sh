@@ -114,7 +114,11 @@ else
 	ko "no zcrypt hwrng ($(cat /sys/class/misc/hw_random/rng_current 2>&1))"
 fi
 total=0
-for r in /sys/bus/ap/devices/??.????/request_count; do total=$((total + $(cat $r))); done
+for r in /sys/bus/ap/devices/??.????/request_count; do
+	v=$(cat $r)	# "-" for queues zcrypt does not drive
+	case $v in '' | *[!0-9]*) continue ;; esac
+	total=$((total + v))
+done
 [ $total -gt 0 ] && ok "queues processed $total requests" || ko "no request counted"
 on=$(cat $q/online)
 [ "$on" = 1 ] && ok "00.0000 still online after requests" || ko "00.0000 online=$on"
@@ -192,7 +196,7 @@ run_config() {
 	tr -d '\r' <"$log" | grep -E '^(PASS|FAIL): |^  \| ' | while IFS= read -r l; do say "$l"; done
 	fails=$((fails + $(tr -d '\r' <"$log" | grep -c '^FAIL: ')))
 	if [ "$rc" -eq 0 ]; then
-		pass "$name: VM run (-M s390-ccw-virtio,$mopts), console log: $log"
+		pass "$name: VM run (-M s390-ccw-virtio${mopts:+,$mopts}), console log: $log"
 	else
 		fail "$name: VM run exit $rc, console log: $log"
 	fi
