@@ -120,8 +120,28 @@ for r in /sys/bus/ap/devices/??.????/request_count; do
 	total=$((total + v))
 done
 [ $total -gt 0 ] && ok "queues processed $total requests" || ko "no request counted"
+# 32 RSA requests through /dev/z90crypt: each completes with the error reply
+reqs() {
+	t=0
+	for r in /sys/bus/ap/devices/??.????/request_count; do
+		v=$(cat $r)
+		case $v in '' | *[!0-9]*) continue ;; esac
+		t=$((t + v))
+	done
+	echo $t
+}
+r0=$(reqs)
+out=$(/bin/zcrypt-modexpo 32 2>&1) && ok "$out" || ko "zcrypt-modexpo: $out"
+r1=$(reqs)
+[ $((r1 - r0)) -ge 32 ] && ok "request counters +$((r1 - r0)) (NQAP/DQAP, type 82 replies)" ||
+	ko "request counters moved by $((r1 - r0)), want >= 32"
 on=$(cat $q/online)
 [ "$on" = 1 ] && ok "00.0000 still online after requests" || ko "00.0000 online=$on"
+bad=0
+for d in /sys/bus/ap/devices/0[01].000[0-5]; do
+	[ "$(cat $d/online)" = 1 ] || bad=1
+done
+[ $bad = 0 ] && ok "all cex4 queues online after the error replies" || ko "a cex4 queue went offline"
 
 # apmask write moves adapter 2 to the default drivers and back
 echo +2 > /sys/bus/ap/apmask && ok "echo +2 > apmask" || ko "echo +2 > apmask"
@@ -191,6 +211,7 @@ run_config() {
 	log=$(logfile "test-qemu-$name")
 	rc=0
 	"$TOP/scripts/run-vm.sh" --kernel-build "$KBUILD" --script "$tmp/$name.sh" \
+		--add "$tmp/zcrypt-modexpo:/bin/zcrypt-modexpo" \
 		--machine "$mopts" --append "ap.apmask=$APMASK_PARAM ap.aqmask=$AQMASK_PARAM" \
 		--timeout 400 --quiet --log "$log" || rc=$?
 	tr -d '\r' <"$log" | grep -E '^(PASS|FAIL): |^  \| ' | while IFS= read -r l; do say "$l"; done
@@ -210,6 +231,10 @@ run_config() {
 		pass "$name: console free of WARNING/BUG/Oops/panic"
 	fi
 }
+
+# A client sending RSA requests through /dev/z90crypt
+${CROSS}gcc -static -O2 -Wall -o "$tmp/zcrypt-modexpo" "$TOP/tests/qemu/zcrypt-modexpo.c" ||
+	die "test-qemu: cannot build tests/qemu/zcrypt-modexpo.c"
 
 # 1. default AP configuration: adapters 0-3, domains 0-7, CEX7, CCA;
 #    adapters 0-1 x domains 0-5 for zcrypt, the rest for vfio_ap
