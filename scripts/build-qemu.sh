@@ -25,7 +25,7 @@ SERIES=$PDIR/series
 DSC=$CACHE/dl/qemu/qemu_7.2+dfsg-7+deb12u18.dsc
 FIRMWARE=/usr/share/qemu/s390-ccw.img
 CONF_ARGS=(--target-list=s390x-softmmu --without-default-features --enable-tcg
-	--disable-docs --disable-werror)
+	--disable-docs --disable-werror --disable-debug-info)
 GIT=(git -C "$SRC" -c user.name=rig -c user.email=rig@localhost
 	-c commit.gpgsign=false -c core.autocrlf=false)
 
