@@ -46,7 +46,8 @@ mkdir -p "$(dirname "$log")"
 # Base initramfs, cached per kernel build; rebuilt when the kernel or the
 # builder changed.
 base=$kbuild/vmtest-initramfs.cpio.gz
-if [ ! -f "$base" ] || [ "$bz" -nt "$base" ] || [ "$TOP/scripts/initramfs.sh" -nt "$base" ]; then
+if [ ! -f "$base" ] || [ "$bz" -nt "$base" ] || [ "$TOP/scripts/initramfs.sh" -nt "$base" ] ||
+	[ -n "$(find "$kbuild" -name '*.ko' -newer "$base" -print -quit)" ]; then
 	"$TOP/scripts/initramfs.sh" "$kbuild" "$base"
 fi
 
