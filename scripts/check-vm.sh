@@ -145,7 +145,7 @@ fi
 # Parse. The framed copy (VFIOAP-TAP-BEGIN/END) is clean; without it (VM
 # timeout, crash) the live "VFIOAP| " lines are used.
 clean=$(mktemp)
-tr -d '\r' <"$log" >"$clean"
+[ -f "$log" ] && tr -d '\r' <"$log" >"$clean"
 tap=$(mktemp)
 if grep -q '^VFIOAP-TAP-END' "$clean"; then
 	sed -n '/^VFIOAP-TAP-BEGIN/,/^VFIOAP-TAP-END/p' "$clean" | sed '1d;$d' >"$tap"
