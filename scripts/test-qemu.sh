@@ -170,9 +170,11 @@ fi
 # module unload / reload
 rmmod vfio_ap && ok "rmmod vfio_ap" || ko "rmmod vfio_ap"
 rmmod zcrypt_cex4 && ok "rmmod zcrypt_cex4" || ko "rmmod zcrypt_cex4"
+rmmod zcrypt && ok "rmmod zcrypt" || ko "rmmod zcrypt ($(lsmod | grep zcrypt))"
 [ -z "$(drv 00.0000)" ] && [ -z "$(drv 02.0006)" ] && ok "queues unbound after rmmod" ||
 	ko "after rmmod: 00.0000 '$(drv 00.0000)', 02.0006 '$(drv 02.0006)'"
-modprobe zcrypt_cex4 && modprobe vfio_ap && ok "modprobe zcrypt_cex4 vfio_ap again" || ko "modprobe again"
+modprobe zcrypt_cex4 && modprobe vfio_ap && ok "modprobe zcrypt_cex4 (and zcrypt) and vfio_ap again" || ko "modprobe again"
+out=$(/bin/zcrypt-modexpo 4 2>&1) && ok "after reload: $out" || ko "after reload: $out"
 wait_for 20 same_binds && ok "bindings restored after reload" || ko "bindings after reload: $(binds)"
 EOF
 }
