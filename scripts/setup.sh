@@ -10,7 +10,7 @@ PKGS=(
 	# kernel build
 	make flex bison bc libelf-dev libssl-dev cpio xz-utils kmod rsync
 	# static checks
-	sparse coccinelle perl python3
+	sparse coccinelle perl python3 python3-ply
 	# QEMU build
 	ninja-build meson pkg-config libglib2.0-dev libpixman-1-dev zlib1g-dev
 	python3-venv libfdt-dev
