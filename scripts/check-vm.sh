@@ -264,6 +264,9 @@ lockdep)
 	else
 		ko "no 'possible circular locking dependency' report on the console ($vmstate, log $log)"
 	fi
+	# not a check (timing dependent): did the inversion actually deadlock?
+	d=$(detail_of stress)
+	case $d in *DEADLOCK*) say "note: $label: the stress case hit the deadlock and failed instead of hanging (${d%% |*})" ;; esac
 	;;
 esac
 rm -f "$clean" "$tap" "$rows"
