@@ -9,7 +9,9 @@
 #   test   the vfio_ap selftest (the static binary built from the series
 #          tree, as tests/stages/30-selftest.sh does) on 5.10+series, 6.1
 #          and 6.12 through scripts/check-vm.sh --expect pass, and the
-#          mdevctl/lszcrypt scenario (scripts/scenario-vm.sh) on each.
+#          mdevctl/lszcrypt scenario (scripts/scenario-vm.sh) on each, and
+#          counts the kernel log lines of one refused apmask write of 64
+#          APQNs (tests/vm/logvolume.sh, machine ap-domains=0-63).
 #          Per-kernel rows: $CACHE/anchors/results-<kernel>.txt, logs in
 #          $CACHE/logs/check-vm-<kernel>.log; the kernel x case table:
 #          $CACHE/anchors/parity.md (also printed).
@@ -100,9 +102,27 @@ test_all() {
 		fi
 		grep -E '^(PASS|FAIL): ' "$ADIR/scenario-$label.walk" | sed "s/^\(PASS\|FAIL\): scenario: \[series\]/\1: $label: scenario:/" || true
 		say "anchors: scenario on $label took $(($(date +%s) - t0)) s"
+		logvol "$kb" "$label"
 	done
 	table | tee "$ADIR/parity.md"
 	return $rc
+}
+
+logvol() { # KBUILD LABEL: kernel log lines for ONE refused apmask write
+	# (tests/vm/logvolume.sh: one mdev holding adapter 2 x domains 0-63)
+	local kb=$1 label=$2 log=$LOGDIR/logvolume-$2.log r n
+	"$TOP/scripts/run-vm.sh" --kernel-build "$kb" --script "$TOP/tests/vm/logvolume.sh" \
+		--machine ap-domains=0-63 --append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" \
+		--timeout 300 --quiet --log "$log" || true
+	r=$(tr -d '\r' <"$log" | sed -n 's/^LOGVOL: //p' | tail -n 1)
+	n=${r%% *}
+	case $r in
+	*"resource busy"*) ;;
+	*) n="FAIL" ;;
+	esac
+	echo "$label|log lines for one refused write (1 mdev, 64 APQNs)|${n:-FAIL}|$(tr -d '\r' <"$log" | sed -n 's/^LOGVOL-LINE: \[[ 0-9.]*\] //p' | head -n 1)" \
+		>>"$ADIR/results-$label.txt"
+	say "anchors: $label logs ${n:-?} line(s) for one refused write of 64 APQNs ($log)"
 }
 
 table() { # kernel x case from the results files: rows = cases, columns = kernels
@@ -126,6 +146,9 @@ table() { # kernel x case from the results files: rows = cases, columns = kernel
 case $mode in
 build) for v in "${ANCHORS[@]}"; do build "$v"; done ;;
 test) test_all ;;
+logvol) # logvol LABEL KBUILD: only the log-volume measurement
+	logvol "${3:?usage: anchors.sh logvol LABEL KBUILD}" "$2"
+	;;
 all)
 	for v in "${ANCHORS[@]}"; do build "$v"; done
 	test_all
