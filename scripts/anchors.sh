@@ -15,6 +15,7 @@
 #          Per-kernel rows: $CACHE/anchors/results-<kernel>.txt, logs in
 #          $CACHE/logs/check-vm-<kernel>.log; the kernel x case table:
 #          $CACHE/anchors/parity.md (also printed).
+# anchors.sh probe: edge behaviours (tests/vm/probe-edges.sh) on the three.
 # Upstream is compared against, never copied. Prints PASS:/FAIL: lines from
 # check-vm.sh; a FAIL on an anchor is a finding to explain, see
 # docs/parity-and-demo.md.
@@ -146,6 +147,14 @@ table() { # kernel x case from the results files: rows = cases, columns = kernel
 case $mode in
 build) for v in "${ANCHORS[@]}"; do build "$v"; done ;;
 test) test_all ;;
+probe) # the edge probe (tests/vm/probe-edges.sh) on 5.10+series, 6.1, 6.12
+	for k in 5.10-series:patched 6.1:anchor-6.1 6.12:anchor-6.12; do
+		"$TOP/scripts/run-vm.sh" --kernel-build "$CACHE/build/${k#*:}" --script "$TOP/tests/vm/probe-edges.sh" \
+			--append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" --quiet --log "$LOGDIR/probe-${k%%:*}.log" || true
+		say "== ${k%%:*}"
+		tr -d '\r' <"$LOGDIR/probe-${k%%:*}.log" | grep '^PROBE' | sed 's/^\(PROBE-LOG: \)\[[ 0-9.]*\] /\1/' | tee "$ADIR/probe-${k%%:*}.txt"
+	done
+	;;
 logvol) # logvol LABEL KBUILD: only the log-volume measurement
 	logvol "${3:?usage: anchors.sh logvol LABEL KBUILD}" "$2"
 	;;
