@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # check-vm.sh: run the vfio_ap kselftest (tools/testing/selftests/vfio_ap,
-# patches/selftest) inside the emulated s390x machine and judge the result.
+# patch 6 of patches/linux) inside the emulated s390x machine and judge the result.
 #
 #   --label NAME        kernel label for the report rows and PASS/FAIL lines
 #   --kernel-build DIR  kernel build dir (bzImage + modules), required

@@ -3,13 +3,13 @@
 # against fake_ap.so (a model of the 5.10 AP bus/vfio_ap sysfs, see
 # fake_ap.c), and scripts/check-vm.sh's parser on the output. No VM.
 #   WT: kernel tree holding tools/testing/selftests/vfio_ap
-#       (default $CACHE/linux-5.10/selftest-wt)
+#       (default $CACHE/linux-5.10/wt-series, the series tree)
 # Prints PASS:/FAIL: lines; exit 1 on any FAIL.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../../.." && pwd)
+top=$(cd "$here/../.." && pwd)
 . "$top/scripts/lib.sh"
-wt=${1:-$CACHE/linux-5.10/selftest-wt}
+wt=${1:-$CACHE/linux-5.10/wt-series}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 nfail=0
