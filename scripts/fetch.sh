@@ -10,8 +10,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-what=${1:?usage: fetch.sh kernel|qemu|anchor-6.1|anchor-6.12}
+what=${1:?usage: fetch.sh kernel|qemu|anchor-6.1|anchor-6.12|s390x PKG...}
 DL=$CACHE/dl
+FLOG=$(logfile "fetch-$what")
+: >"$FLOG"
+fail() { die "FAILED: stage 'fetch $what': $*, log: $FLOG"; }
 mkdir -p "$DL"
 
 apt_private() { # apt_private bullseye|bookworm [s390x] -> sets O
@@ -35,7 +38,8 @@ EOS
 		-o "Dir::State::Lists=$d/lists" -o Dir::Cache="$d/cache" -o APT::Sandbox::User=root)
 	[ -z "${2:-}" ] || O+=(-o "APT::Architecture=$2" -o "APT::Architectures::=$2" -o Dir::State::status=/dev/null)
 	if [ ! -f "$d/updated" ]; then
-		apt-get "${O[@]}" update && touch "$d/updated"
+		apt-get "${O[@]}" update >>"$FLOG" 2>&1 || fail "apt-get update failed"
+		touch "$d/updated"
 	fi
 }
 
@@ -43,9 +47,9 @@ EOS
 check_sha() {
 	local f=$1 name=$2 want got
 	want=$(awk -v n="$name" '$2 == n { print $1 }' "$TOP/scripts/sources.sha256")
-	[ -n "$want" ] || die "fetch: no pinned checksum for $name in scripts/sources.sha256"
+	[ -n "$want" ] || fail "no pinned checksum for $name in scripts/sources.sha256"
 	got=$(sha256sum "$f" | cut -d' ' -f1)
-	[ "$want" = "$got" ] || { rm -f "$f"; die "fetch: checksum mismatch for $name (got $got, want $want); removed it"; }
+	[ "$want" = "$got" ] || { echo "$f: sha256 $got, pinned $want" >>"$FLOG"; rm -f "$f"; fail "checksum mismatch for $name (removed it; run again to download it anew)"; }
 }
 
 deb_source_tarball() { # PKG VERSION SUITE TARBALL-IN-DEB OUT
@@ -54,11 +58,12 @@ deb_source_tarball() { # PKG VERSION SUITE TARBALL-IN-DEB OUT
 	deb=${pkg}_${ver}_all.deb
 	if [ ! -f "$DL/$deb" ]; then
 		apt_private "$suite"
-		(cd "$DL" && apt-get "${O[@]}" download "$pkg=$ver")
+		(cd "$DL" && apt-get "${O[@]}" download "$pkg=$ver") >>"$FLOG" 2>&1 || fail "cannot download $pkg=$ver"
 	fi
 	check_sha "$DL/$deb" "$deb"
 	tmp=$(mktemp -d "$DL/x.XXXXXX")
-	dpkg-deb --fsys-tarfile "$DL/$deb" | tar -x -C "$tmp" "./usr/src/$inner"
+	dpkg-deb --fsys-tarfile "$DL/$deb" 2>>"$FLOG" | tar -x -C "$tmp" "./usr/src/$inner" 2>>"$FLOG" ||
+		{ rm -rf "$tmp"; fail "cannot unpack $deb"; }
 	mv "$tmp/usr/src/$inner" "$out.part" && mv "$out.part" "$out"
 	rm -rf "$tmp"
 }
@@ -66,8 +71,8 @@ deb_source_tarball() { # PKG VERSION SUITE TARBALL-IN-DEB OUT
 case $what in
 kernel)
 	if [ -n "${KERNEL_TARBALL:-}" ]; then
-		[ -f "$KERNEL_TARBALL" ] || die "fetch: KERNEL_TARBALL=$KERNEL_TARBALL does not exist"
-		xz -t "$KERNEL_TARBALL" || die "fetch: KERNEL_TARBALL=$KERNEL_TARBALL is not a valid .tar.xz"
+		[ -f "$KERNEL_TARBALL" ] || fail "KERNEL_TARBALL=$KERNEL_TARBALL does not exist"
+		xz -t "$KERNEL_TARBALL" >>"$FLOG" 2>&1 || fail "KERNEL_TARBALL=$KERNEL_TARBALL is not a valid .tar.xz"
 		say "fetch: using local tarball $KERNEL_TARBALL"
 		exit 0
 	fi
@@ -87,7 +92,7 @@ qemu)
 	if [ ! -f "$DL/qemu/qemu_7.2+dfsg-7+deb12u18.dsc" ]; then
 		apt_private bookworm
 		mkdir -p "$DL/qemu"
-		(cd "$DL/qemu" && apt-get "${O[@]}" source --download-only "qemu=$ver")
+		(cd "$DL/qemu" && apt-get "${O[@]}" source --download-only "qemu=$ver") >>"$FLOG" 2>&1 || fail "cannot download the qemu=$ver source"
 	fi
 	for f in "$DL"/qemu/*; do check_sha "$f" "$(basename "$f")"; done
 	;;
@@ -97,14 +102,14 @@ s390x)
 	for pkg in "$@"; do
 		# The pinned file name fixes the version: <pkg>_<version>_s390x.deb
 		deb=$(awk -v p="$pkg" 'index($2, p "_") == 1 && $2 ~ /_s390x\.deb$/ { print $2 }' "$TOP/scripts/sources.sha256")
-		[ -n "$deb" ] || die "fetch: no pinned s390x package '$pkg' in scripts/sources.sha256"
+		[ -n "$deb" ] || fail "no pinned s390x package '$pkg' in scripts/sources.sha256"
 		if [ ! -f "$DL/s390x/$deb" ]; then
 			apt_private bookworm s390x
 			ver=$(echo "$deb" | cut -d_ -f2 | sed 's/%3a/:/')
-			(cd "$DL/s390x" && apt-get "${O[@]}" download "$pkg=$ver")
+			(cd "$DL/s390x" && apt-get "${O[@]}" download "$pkg=$ver") >>"$FLOG" 2>&1 || fail "cannot download $pkg=$ver (s390x)"
 		fi
 		check_sha "$DL/s390x/$deb" "$deb"
 	done
 	;;
-*) die "fetch: unknown source '$what'" ;;
+*) fail "unknown source '$what'" ;;
 esac

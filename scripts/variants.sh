@@ -21,7 +21,7 @@ series) bdir=patched ;;
 base | wrongorder) bdir=$name ;;
 *) die "variants: unknown variant '$name'" ;;
 esac
-"$TOP/scripts/workspace.sh" init >/dev/null
+"$TOP/scripts/workspace.sh" init >&2
 SRC=$("$TOP/scripts/workspace.sh" path)
 wt=$CACHE/linux-5.10/wt-$name
 G=(git -C "$SRC" -c user.name=rig -c user.email=rig@localhost)
