@@ -6,6 +6,7 @@
 modprobe zcrypt_cex4; modprobe vfio_ap
 i=0; while [ $i -lt 30 ] && [ "$(ls -d /sys/bus/ap/devices/02.* 2>/dev/null | wc -l)" -lt 8 ]; do sleep 1; i=$((i+1)); done
 T=/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create
+# shellcheck disable=SC2320 # the write's own status is what we want
 w() { echo "$1" > "$2" 2>/tmp/e; r=$?; echo "PROBE: $3 -> rc=$r $(cat /tmp/e | sed 's/.*error: //')"; }
 U1=11111111-0000-4000-8000-000000000001; U2=11111111-0000-4000-8000-000000000002
 echo $U1 > $T; echo $U2 > $T
