@@ -21,8 +21,8 @@ while [ $d -lt 64 ]; do
 done
 echo "LOGVOL-APQNS: $(wc -l <$M/matrix)"
 before=$(dmesg | wc -l)
-# shellcheck disable=SC2320 # the write's own status is what we want
 echo +2 >/sys/bus/ap/apmask 2>/tmp/err
+# shellcheck disable=SC2320 # the write's own status is what we want
 rc=$?
 after=$(dmesg | wc -l)
 echo "LOGVOL: $((after - before)) $rc $(cat /tmp/err)"
