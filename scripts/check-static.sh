@@ -18,10 +18,9 @@ ok() { say "PASS: static: $*"; pass=$((pass + 1)); }
 ko() { say "FAIL: static: $*"; fail=$((fail + 1)); }
 
 # --- checkpatch --------------------------------------------------------
-checkpatch() { # FILE -> prints "E W C"
+checkpatch() { # FILE LOG -> prints "E W C"
 	(cd "$SRC" && perl scripts/checkpatch.pl --strict --show-types "$1") >"$2" 2>&1 || true
-	{ cd "$SRC" && perl scripts/checkpatch.pl --strict "$1" 2>/dev/null || true; } |
-		sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p'
+	sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p' "$2"
 }
 log=$(logfile checkpatch)
 : >"$log"
@@ -44,7 +43,8 @@ wt_for() { # NAME REV [FIXTURE] -> prints worktree path at REV (+ fixture)
 	[ -d "$wt" ] || git -C "$SRC" worktree add -q --detach "$wt" base
 	git -C "$wt" checkout -q --detach -f "$2"
 	if [ -n "${3:-}" ]; then
-		git -C "$wt" -c user.name=rig -c user.email=rig@localhost am -q "$3" >/dev/null 2>&1 ||
+		GIT_COMMITTER_DATE='2024-08-10T00:00:00Z' git -C "$wt" -c user.name=rig -c user.email=rig@localhost \
+			am -q --committer-date-is-author-date "$3" >/dev/null 2>&1 ||
 			{ git -C "$wt" am --abort; die "FAILED: stage 'static' ($3 does not apply)"; }
 	fi
 	echo "$wt"
@@ -81,6 +81,19 @@ doc_findings() { # WT FILES...
 		(cd "$wt" && perl scripts/kernel-doc -none "$f" 2>&1) || true
 	done | sed -E 's/:[0-9]+:/:/' | LC_ALL=C sort
 }
+# cached KIND WT CMD...: the findings of one tree state are computed once;
+# the key is the tree's commit, the files and this script.
+cached() {
+	local kind=$1 wt=$2 key f
+	shift 2
+	key=$( (echo "$kind"; git -C "$wt" rev-parse HEAD; echo "$*"; cat "$0") | sha256sum | cut -c1-20)
+	f=$CACHE/static-cache/$key
+	if [ ! -f "$f" ]; then
+		mkdir -p "$CACHE/static-cache"
+		"$@" >"$f.tmp" && mv "$f.tmp" "$f"
+	fi
+	cat "$f"
+}
 new_findings() { LC_ALL=C comm -13 "$1" "$2"; }
 
 compare() { # LABEL REV [FIXTURE] -> 0 if no new findings
@@ -94,17 +107,17 @@ compare() { # LABEL REV [FIXTURE] -> 0 if no new findings
 	RES_W1=0 RES_DOC=0
 	if [ -n "$cfiles" ]; then
 		# shellcheck disable=SC2086
-		w1_findings "$bwt" "$CACHE/build/static-base" $cfiles >"$b"
+		cached w1 "$bwt" w1_findings "$bwt" "$CACHE/build/static-base" $cfiles >"$b"
 		# shellcheck disable=SC2086
-		w1_findings "$wt" "$CACHE/build/static-$label" $cfiles >"$p"
+		cached w1 "$wt" w1_findings "$wt" "$CACHE/build/static-$label" $cfiles >"$p"
 		new_findings "$b" "$p" >"$LOGDIR/w1-new-$label.log"
 		[ -s "$LOGDIR/w1-new-$label.log" ] && RES_W1=1
 	fi
 	if [ -n "$files" ]; then
 		# shellcheck disable=SC2086
-		doc_findings "$bwt" $files >"$b"
+		cached kdoc "$bwt" doc_findings "$bwt" $files >"$b"
 		# shellcheck disable=SC2086
-		doc_findings "$wt" $files >"$p"
+		cached kdoc "$wt" doc_findings "$wt" $files >"$p"
 		new_findings "$b" "$p" >"$LOGDIR/kdoc-new-$label.log"
 		[ -s "$LOGDIR/kdoc-new-$label.log" ] && RES_DOC=1
 	fi
