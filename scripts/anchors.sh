@@ -51,27 +51,13 @@ build() { # VER
 	say "anchor $v: build (incremental) took $(($(date +%s) - t0)) s, $CACHE/build/anchor-$v"
 }
 
-selftest_bin() { # the static binary 30-selftest.sh uses, from the series tree;
-	# while the selftest is not in patches/linux yet, from patches/selftest
-	# applied to the base's tools/ in a scratch dir.
-	local wt=$CACHE/linux-5.10/wt-series bin=$CACHE/selftest/vfio_ap_test log src p
-	src=$wt
-	if [ ! -d "$wt/tools/testing/selftests/vfio_ap" ]; then
-		src=$ADIR/selftest-src
-		bin=$ADIR/selftest-bin/vfio_ap_test
-		rm -rf "$src"
-		mkdir -p "$src"
-		git -C "$("$TOP/scripts/workspace.sh" path)" archive base tools scripts include/uapi Makefile |
-			tar -x -C "$src"
-		for p in "$TOP"/patches/selftest/*.patch; do
-			git -C "$src" apply --include='tools/*' "$p" ||
-				die "FAILED: stage 'selftest source': $p does not apply to the base's tools/"
-		done
-	fi
-	[ -d "$src/tools/testing/selftests/vfio_ap" ] || die "anchors: no vfio_ap selftest in the series nor in patches/selftest"
+selftest_bin() { # the static binary 30-selftest.sh uses, from the series tree
+	local wt=$CACHE/linux-5.10/wt-series bin=$CACHE/selftest/vfio_ap_test log
+	"$TOP/scripts/variants.sh" series >/dev/null
+	[ -d "$wt/tools/testing/selftests/vfio_ap" ] || die "anchors: no vfio_ap selftest in the series tree $wt"
 	mkdir -p "$(dirname "$bin")"
 	log=$(logfile selftest-build-anchors)
-	if ! nice make -C "$src/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
+	if ! nice make -C "$wt/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
 		OUTPUT="$(dirname "$bin")" >"$log" 2>&1 || [ ! -x "$bin" ]; then
 		die "FAILED: stage 'selftest build', log: $log"
 	fi
