@@ -10,6 +10,17 @@ if ! out=$("$TOP/scripts/build-qemu.sh" 2>&1); then
 	exit 1
 fi
 say "PASS: qemu: qemu-system-s390x with the AP emulation builds"
+
+# The AP model's unit test (patches/qemu 0006), GLib TAP output.
+qb=$CACHE/qemu/build
+log=$(logfile qemu-unit)
+if nice ninja -C "$qb" tests/unit/test-s390-ap-emu >"$log" 2>&1 &&
+	"$qb/tests/unit/test-s390-ap-emu" --tap >>"$log" 2>&1; then
+	sed -n 's/^ok [0-9]* \(.*\)/PASS: qemu unit: \1/p' "$log"
+else
+	sed -n 's/^not ok [0-9]* \(.*\)/FAIL: qemu unit: \1/p' "$log"
+	grep -q '^not ok' "$log" || say "FAIL: qemu unit: test-s390-ap-emu did not build or run, log: $log"
+fi
 if ! kb=$("$TOP/scripts/variants.sh" base 2>/dev/null | tail -n 1); then
 	say "FAIL: qemu: base kernel build failed, log: $(logfile build-base)"
 	exit 1
