@@ -190,7 +190,9 @@ rc_line=$(sed -n 's/^VFIOAP-RC: //p' "$tap" | tail -n 1)
 pat='possible circular locking dependency|WARNING: |BUG: |INFO: task .* blocked for more than|KASAN|inconsistent lock state|suspicious RCU usage|Call Trace'
 findings=$(grep -v -e '^VFIOAP' -e '^# ' "$clean" | sed '/^VFIOAP-TAP-BEGIN/,/^VFIOAP-TAP-END/d' | grep -E "$pat" | sort | uniq -c | sort -rn | head -n 8)
 circular=$(grep -c 'possible circular locking dependency' "$clean")
-circ_locks=$(awk '/possible circular locking dependency/ { on = 1; n = 0 } on && /(is trying to acquire lock|is already holding lock)/ { getline l; print l; n++; if (n >= 2) on = 0 }' "$clean" |
+# The lock line follows its header, but user-space output on the same
+# console may be interleaved: take the next line that looks like a lock.
+circ_locks=$(awk '/possible circular locking dependency/ { on = 1; n = 0 } on && /(is trying to acquire lock|is already holding lock)/ { want = 1; next } on && want && /\)\{.*\}.*, at: / { print; want = 0; n++; if (n >= 2) on = 0 }' "$clean" |
 	sed 's/^\[[ 0-9.]*\] *//' | tr '\n' ';' | sed 's/;$//')
 
 # ---------------------------------------------------------------------------
@@ -256,10 +258,12 @@ pass | fail-inuse)
 lockdep)
 	if [ "$circular" -gt 0 ]; then
 		ok "lockdep reported a circular locking dependency ($circular report(s)${circ_locks:+: $circ_locks})"
-		if printf '%s' "$circ_locks" | grep -q 'ap_perms_mutex' && printf '%s' "$circ_locks" | grep -q 'lock'; then
-			ok "the report names ap_perms_mutex"
+		# (no "printf | grep -q" here: with pipefail, grep's early exit
+		# can make the pipeline fail through SIGPIPE)
+		if [[ $circ_locks == *ap_perms_mutex* && $circ_locks == *matrix_dev-\>lock* ]]; then
+			ok "the report names ap_perms_mutex and matrix_dev->lock"
 		else
-			ko "the circular dependency report does not name ap_perms_mutex (${circ_locks:-no lock lines})"
+			ko "the circular dependency report does not name ap_perms_mutex and matrix_dev->lock (${circ_locks:-no lock lines})"
 		fi
 	else
 		ko "no 'possible circular locking dependency' report on the console ($vmstate, log $log)"
