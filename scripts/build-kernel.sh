@@ -15,6 +15,7 @@ for f in "$@"; do frags+=("$TOP/configs/$f"); done
 out=$CACHE/build/$name
 mkdir -p "$out"
 M=(make -C "$src" O="$out" ARCH=s390 CROSS_COMPILE=$CROSS -j"${JOBS:-3}")
+command -v ccache >/dev/null && M+=(CC="ccache ${CROSS}gcc")
 
 # Regenerate the config only when a fragment changed (keeps builds incremental).
 cfgsum=$(cat "${frags[@]}" "$src/Makefile" | sha256sum | cut -d' ' -f1)

@@ -7,6 +7,13 @@ CACHE=${VFIO_AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-ap-rig}
 LOGDIR=${LOGDIR:-$CACHE/logs}
 mkdir -p "$CACHE" "$LOGDIR"
 
+# Compiled objects are shared between the kernel variants' and QEMU's
+# builds through ccache (Debian's), kept in the cache as well. Paths under
+# $CACHE are hashed relative to it, so a second cache directory (another
+# clone's VFIO_AP_CACHE) can share objects through VFIO_AP_CCACHE.
+export CCACHE_DIR=${VFIO_AP_CCACHE:-$CACHE/ccache}
+export CCACHE_BASEDIR=$CACHE CCACHE_NOHASHDIR=true CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+
 KVER=5.10.223
 KPKG_VERSION=5.10.223-1
 CROSS=s390x-linux-gnu-

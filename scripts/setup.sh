@@ -8,7 +8,7 @@ PKGS=(
 	# s390x cross toolchain (kernel, selftest, initramfs helpers)
 	gcc-s390x-linux-gnu binutils-s390x-linux-gnu libc6-dev-s390x-cross
 	# kernel build
-	make flex bison bc libelf-dev libssl-dev cpio xz-utils kmod rsync
+	make ccache flex bison bc libelf-dev libssl-dev cpio xz-utils kmod rsync
 	# static checks
 	sparse coccinelle perl python3 python3-ply
 	# QEMU build
