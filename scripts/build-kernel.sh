@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# build-kernel.sh NAME SRC [FRAGMENT...]
-# Cross-build the s390x test kernel from SRC out of tree in $CACHE/build/NAME
-# (incremental), config = tinyconfig + configs/vfio-ap.config +
+# build-kernel.sh VARIANT [FRAGMENT...]
+# Cross-build the s390x test kernel of VARIANT from its source tree
+# $CACHE/v/VARIANT/src out of tree in $CACHE/v/VARIANT/build (lib.sh's
+# vsrc/vbuild; incremental), config = tinyconfig + configs/vfio-ap.config +
 # configs/debug.config + extra fragments (file names under configs/).
 # Prints the bzImage path on the last line.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-name=${1:?usage: build-kernel.sh NAME SRC [FRAGMENT...]}
-src=${2:?usage: build-kernel.sh NAME SRC [FRAGMENT...]}
-shift 2
+name=${1:?usage: build-kernel.sh VARIANT [FRAGMENT...]}
+shift
+src=$(vsrc "$name")
+[ -f "$src/Makefile" ] || die "build-kernel: no source tree for variant '$name' at $src"
 frags=("$TOP/configs/vfio-ap.config" "$TOP/configs/debug.config")
 for f in "$@"; do frags+=("$TOP/configs/$f"); done
-out=$CACHE/build/$name
+out=$(vbuild "$name")
 mkdir -p "$out"
 M=(make -C "$src" O="$out" ARCH=s390 CROSS_COMPILE=$CROSS -j"${JOBS:-3}")
 command -v ccache >/dev/null && M+=(CC="ccache ${CROSS}gcc")

@@ -1,44 +1,93 @@
 #!/usr/bin/env bash
-# check.sh: every test of the project, in order; ends with "N passed, N failed".
-# Each stage prints PASS:/FAIL: lines, which are counted here. A stage that
-# cannot run (a build failed) counts as one FAIL and names its log.
+# check.sh [STAGE...]: every test of the project, in order; ends with
+# "N passed, N failed". With STAGE names (make stage S=NAME) only those run;
+# `check.sh --list` prints the stages in order.
+#
+# Stages: the builds (setup, kernel-base, kernel-series), then every test
+# folder's stage: tests/NAME/stage.sh (its "# order: NN" line places it),
+# and the older tests/stages/NN-NAME.sh files. A stage prints PASS:/FAIL:
+# lines, counted here; a stage that fails without one counts as one FAIL.
+# Logs: $LOGDIR (a directory per run, $CACHE/logs/latest), one
+# stage-NAME.log per stage, all results in summary.txt, results.ktap and
+# junit.xml (the judge's formats for CI systems).
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+
+# stage list: "ORDER NAME COMMAND..." lines, sorted by ORDER
+stages() {
+	{
+		echo "00 setup $TOP/scripts/setup.sh"
+		echo "02 kernel-base $TOP/scripts/variants.sh base"
+		echo "04 kernel-series $TOP/scripts/variants.sh series"
+		local f o n
+		for f in "$TOP"/tests/*/stage.sh; do
+			[ -e "$f" ] || continue
+			o=$(sed -n 's/^# order: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n 1)
+			n=$(basename "$(dirname "$f")")
+			echo "${o:-90} $n bash $f"
+		done
+		for f in "$TOP"/tests/stages/[0-9][0-9]-*.sh; do
+			[ -e "$f" ] || continue
+			n=$(basename "$f" .sh)
+			echo "${n%%-*} ${n#*-} bash $f"
+		done
+	} | LC_ALL=C sort -n -k1,1 -k2,2
+}
+
+if [ "${1:-}" = --list ]; then
+	stages | awk '{ print $1, $2 }'
+	exit 0
+fi
+. "$TOP/scripts/lib.sh"
+want=" $* "
+if [ $# -gt 0 ]; then
+	for s in "$@"; do
+		stages | awk '{ print $2 }' | grep -qx -- "$s" ||
+			die "check: no stage '$s' (stages: $(stages | awk '{ print $2 }' | tr '\n' ' '))"
+	done
+fi
 
 start=$(date +%s)
-sum=$LOGDIR/check-summary.txt
+sum=$LOGDIR/summary.txt
 : >"$sum"
 pass=0 fail=0
 stage() { # NAME CMD...: run, echo output, count PASS/FAIL lines
-	local name=$1 rc out
+	local name=$1 rc out t0 p f
 	shift
-	say "=== $name ($(($(date +%s) - start)) s since start)"
-	out=$(mktemp)
+	t0=$(date +%s)
+	out=$LOGDIR/stage-$name.log
+	say "=== $name ($((t0 - start)) s since start, log: $out)"
 	"$@" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
-	local p f
 	p=$(grep -c '^PASS: ' "$out")
 	f=$(grep -c '^FAIL: ' "$out")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "FAIL: $name: stage failed (exit $rc)" | tee -a "$out"
+		echo "FAIL: $name: stage failed (exit $rc), log: $out" | tee -a "$out"
 		f=1
 	fi
-	grep -E '^(PASS|FAIL): ' "$out" >>"$sum"
-	rm -f "$out"
+	grep -E '^(PASS|FAIL): ' "$out" | sed "s/^/$name\t/" >>"$sum"
+	printf '%s\t%s\n' "$name" "TIME: $(($(date +%s) - t0))" >>"$sum"
+	say "=== $name: $p passed, $f failed, $(($(date +%s) - t0)) s"
 	pass=$((pass + p)) fail=$((fail + f))
 	return "$rc"
 }
 
-stage setup "$TOP/scripts/setup.sh" || { say "0 passed, 1 failed"; exit 1; }
-stage "kernel base" "$TOP/scripts/variants.sh" base
-stage "kernel series (every prefix)" "$TOP/scripts/variants.sh" series
-stage "static checks" "$TOP/scripts/check-static.sh"
-for t in "$TOP"/tests/stages/*.sh; do
-	[ -e "$t" ] || continue
-	stage "$(basename "$t" .sh)" bash "$t"
-done
+while read -r _ name cmd; do
+	[ $# -eq 0 ] || [[ $want == *" $name "* ]] || continue
+	# shellcheck disable=SC2086 # cmd is "PROGRAM [ARG]" built above, no blanks in paths
+	if ! stage "$name" $cmd && [ "$name" = setup ]; then
+		say "0 passed, 1 failed"
+		exit 1
+	fi
+done < <(stages)
 
-say "=== summary ($(($(date +%s) - start)) s), all results: $sum"
-grep '^FAIL: ' "$sum" || true
+elapsed=$(($(date +%s) - start))
+if [ -f "$TOP/tests/judge/judge.py" ]; then
+	python3 "$TOP/tests/judge/judge.py" report --summary "$sum" --ktap "$LOGDIR/results.ktap" \
+		--junit "$LOGDIR/junit.xml" --name "make check" >/dev/null ||
+		say "check: could not write results.ktap / junit.xml"
+fi
+say "=== summary ($elapsed s), results: $sum, $LOGDIR/junit.xml, $LOGDIR/results.ktap"
+grep -P '\tFAIL: ' "$sum" | cut -f2- || true
 say "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -13,7 +13,7 @@
 #     60-mdevctl.rules (auto-start of "start": "auto" devices when the
 #     parent appears), which the scenario does not use ("start": "manual").
 #     /usr/sbin/udevadm here is a tripwire stub: it logs its arguments to
-#     /run/udevadm.log and succeeds; tests/vm/scenario.sh reports any call.
+#     /run/udevadm.log and succeeds; tests/scenario/vm.sh reports any call.
 #   - lszcrypt needs /sys/bus/ap only (no config files).
 # Result: $CACHE/overlay/clients/{usr,lib,sbin,etc}. Add it to a VM with
 #   $(scripts/clients-overlay.sh --add-args)  ->  --add DIR/usr:/usr ...

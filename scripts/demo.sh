@@ -32,7 +32,7 @@ walk() { # KERNEL TITLE
 	say "== $2"
 	say ""
 	out=$(mktemp)
-	"$TOP/scripts/scenario-vm.sh" "$k" "$LOGDIR/demo-$k.console" >"$out" 2>"$out.err" || rc=$?
+	"$TOP/tests/scenario/host.sh" "$k" "$LOGDIR/demo-$k.console" >"$out" 2>"$out.err" || rc=$?
 	sed -n 's/^DEMO| \{0,1\}//p' "$out"
 	grep '^KLOG|' "$out" | sed 's/^KLOG| /   kernel: /' || true
 	say ""

@@ -4,8 +4,33 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Everything generated lives outside the repo.
 CACHE=${VFIO_AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-ap-rig}
-LOGDIR=${LOGDIR:-$CACHE/logs}
-mkdir -p "$CACHE" "$LOGDIR"
+mkdir -p "$CACHE"
+
+# Logs: every top-level command (make check, make vm-test, ...) gets its own
+# directory $CACHE/logs/<time>-<pid>, exported so that the scripts it runs
+# log there too; $CACHE/logs/latest points to the newest one, and only the
+# newest $LOG_KEEP (default 8) run directories are kept.
+if [ -z "${LOGDIR:-}" ]; then
+	LOGDIR=$CACHE/logs/$(date +%Y%m%d-%H%M%S)-$$
+	mkdir -p "$LOGDIR"
+	ln -sfn "$(basename "$LOGDIR")" "$CACHE/logs/latest"
+	# prune: only directories named like ours, oldest first
+	find "$CACHE/logs" -mindepth 1 -maxdepth 1 -type d -name '20[0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]-*' -printf '%f\n' |
+		LC_ALL=C sort | head -n "-${LOG_KEEP:-8}" | while read -r d; do rm -rf "${CACHE:?}/logs/$d"; done
+fi
+export LOGDIR
+mkdir -p "$LOGDIR"
+
+# One place maps kernel variants to directories: every variant NAME (base,
+# series, wrongorder, static-*, anchor-6.x, ...) has its source tree in
+# $CACHE/v/NAME/src and its out-of-tree build in $CACHE/v/NAME/build. The
+# compiler runs in the build dir and sees the sources as ../src/... in every
+# variant (ccache's base_dir rewrites absolute paths relative to the build
+# dir), so identical files of different variants hash the same and share
+# their objects in ccache.
+vdir() { printf '%s/v/%s' "$CACHE" "${1:?vdir: variant name}"; }
+vsrc() { printf '%s/src' "$(vdir "$1")"; }
+vbuild() { printf '%s/build' "$(vdir "$1")"; }
 
 # Compiled objects are shared between the kernel variants' and QEMU's
 # builds through ccache (Debian's), kept in the cache as well. Paths under

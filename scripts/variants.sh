@@ -7,8 +7,9 @@
 # Every kernel that boots in the VM also gets tests/kernel-fixups/*.patch on
 # top (test-rig fixes, not part of the series; see that folder's README).
 # The bisect builds use the pure prefixes, without fixups.
-# Worktrees live in $CACHE/linux-5.10/wt-NAME, builds in $CACHE/build/DIR
-# with DIR = base, patched, wrongorder; the last line printed is that DIR.
+# Directories come from lib.sh's variant map: the worktree is
+# $CACHE/v/NAME/src, the build $CACHE/v/NAME/build; the last line printed
+# is that build directory.
 # Commits are deterministic (git am --committer-date-is-author-date, fixed
 # identity), and a tree is only touched when its inputs changed, so a warm
 # run rebuilds nothing.
@@ -17,16 +18,16 @@ set -euo pipefail
 
 name=${1:?usage: variants.sh base|series|wrongorder}
 case $name in
-series) bdir=patched ;;
-base | wrongorder) bdir=$name ;;
+base | series | wrongorder) ;;
 *) die "variants: unknown variant '$name'" ;;
 esac
 "$TOP/scripts/workspace.sh" init >&2
 SRC=$("$TOP/scripts/workspace.sh" path)
-wt=$CACHE/linux-5.10/wt-$name
+wt=$(vsrc "$name")
 G=(git -C "$SRC" -c user.name=rig -c user.email=rig@localhost)
 if [ ! -d "$wt" ]; then
 	"${G[@]}" worktree prune
+	mkdir -p "$(dirname "$wt")"
 	"${G[@]}" worktree add -q --detach "$wt" base
 fi
 W=(git -C "$wt" -c user.name=rig -c user.email=rig@localhost)
@@ -34,7 +35,7 @@ checkout() { # keep mtimes of unchanged files: only switch when needed
 	[ "$("${W[@]}" rev-parse HEAD)" = "$("${W[@]}" rev-parse "$1^{commit}")" ] ||
 		"${W[@]}" checkout -q --detach -f "$1"
 }
-build() { "$TOP/scripts/build-kernel.sh" "$1" "$wt" >&2; } # progress to stderr
+build() { "$TOP/scripts/build-kernel.sh" "$name" >&2; } # progress to stderr
 
 # make_tree REV PATCH...: the worktree at REV with PATCHes applied on top;
 # nothing is touched when the worktree already holds exactly that.
@@ -64,11 +65,11 @@ fixups=("$TOP"/tests/kernel-fixups/*.patch)
 case $name in
 base)
 	make_tree base "${fixups[@]}"
-	build base
+	build
 	;;
 series)
-	stamp=$CACHE/build/patched/.bisect-ok
-	mkdir -p "$CACHE/build/patched"
+	stamp=$(vbuild series)/.bisect-ok
+	mkdir -p "$(vbuild series)"
 	mapfile -t commits < <("${G[@]}" rev-list --reverse base..series)
 	i=0
 	for c in "${commits[@]}"; do
@@ -77,18 +78,18 @@ series)
 		say "bisect: building prefix $i/${#commits[@]}: $("${G[@]}" log -1 --format=%s "$c")"
 		checkout "$c"
 		rm -f "$wt/.variant-sum"
-		build patched
+		build
 		echo "$c" >>"$stamp"
 	done
 	say "PASS: bisect: all ${#commits[@]} prefixes of the series build for s390x"
 	make_tree series "${fixups[@]}"
-	build patched
+	build
 	;;
 wrongorder)
 	fix=$TOP/tests/fixtures/wrong-lock-order.patch
 	[ -f "$fix" ] || die "variants: $fix does not exist"
 	make_tree series "$fix" "${fixups[@]}"
-	build wrongorder
+	build
 	;;
 esac
-echo "$CACHE/build/$bdir"
+vbuild "$name"; echo

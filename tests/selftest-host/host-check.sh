@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # host-check.sh [WT]: exercise the vfio_ap selftest on the build host
 # against fake_ap.so (a model of the 5.10 AP bus/vfio_ap sysfs, see
-# fake_ap.c), and scripts/check-vm.sh's parser on the output. No VM.
+# fake_ap.c), and tests/selftest/host.sh's parser on the output. No VM.
 #   WT: kernel tree holding tools/testing/selftests/vfio_ap
-#       (default $CACHE/linux-5.10/wt-series, the series tree)
+#       (default: the series variant's tree, lib.sh's vsrc series)
 # Prints PASS:/FAIL: lines; exit 1 on any FAIL.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/scripts/lib.sh"
-wt=${1:-$CACHE/linux-5.10/wt-series}
+wt=${1:-$(vsrc series)}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 nfail=0
@@ -66,12 +66,12 @@ run() { # MODE NAME
 }
 
 run series series
-"$top/scripts/check-vm.sh" --label sim-series --parse-only "$out/series.log" --expect pass >"$out/cv1" 2>&1 &&
+"$top/tests/selftest/host.sh" --label sim-series --parse-only "$out/series.log" --expect pass >"$out/cv1" 2>&1 &&
 	ok "series model: check-vm --expect pass" || { ko "series model: check-vm --expect pass"; cat "$out/cv1"; grep -v '^ok\|^#  *\(RUN\|OK\)' "$out/series.out" | head -40; }
 run base base
-"$top/scripts/check-vm.sh" --label sim-base --parse-only "$out/base.log" --expect fail-inuse >"$out/cv2" 2>&1 &&
+"$top/tests/selftest/host.sh" --label sim-base --parse-only "$out/base.log" --expect fail-inuse >"$out/cv2" 2>&1 &&
 	ok "base model: check-vm --expect fail-inuse" || { ko "base model: check-vm --expect fail-inuse"; cat "$out/cv2"; }
-"$top/scripts/check-vm.sh" --label sim-base --parse-only "$out/base.log" --expect pass >"$out/cv3" 2>&1 &&
+"$top/tests/selftest/host.sh" --label sim-base --parse-only "$out/base.log" --expect pass >"$out/cv3" 2>&1 &&
 	ko "base model must fail --expect pass" || ok "base model fails --expect pass (control of the control)"
 grep -E '^(kernel|sim)' "$out/cv1" "$out/cv2" | sed 's/^[^:]*://' | sed 's/^/    /'
 # SIGINT in the middle of the stress case: everything restored
@@ -119,8 +119,8 @@ cat >"$out/lockdep.log" <<'EOL'
 [   12.000007] but task is already holding lock:
 [   12.000008] 0000000001234568 (&matrix_dev->lock){+.+.}-{3:3}, at: assign_adapter_store+0x5c/0x1b0 [vfio_ap]
 EOL
-"$top/scripts/check-vm.sh" --label sim-lockdep --parse-only "$out/lockdep.log" --expect lockdep >"$out/cv4" 2>&1 &&
+"$top/tests/selftest/host.sh" --label sim-lockdep --parse-only "$out/lockdep.log" --expect lockdep >"$out/cv4" 2>&1 &&
 	ok "check-vm --expect lockdep recognises a circular dependency report" || { ko "lockdep parse"; cat "$out/cv4"; }
-"$top/scripts/check-vm.sh" --label sim-series --parse-only "$out/series.log" --expect lockdep >/dev/null 2>&1 &&
+"$top/tests/selftest/host.sh" --label sim-series --parse-only "$out/series.log" --expect lockdep >/dev/null 2>&1 &&
 	ko "lockdep expectation passed without a report" || ok "check-vm --expect lockdep fails without a report"
 [ "$nfail" -eq 0 ]

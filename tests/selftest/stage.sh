@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Stage: the vfio_ap kselftest in the emulated machine.
+# order: 30
+# selftest stage: the vfio_ap kselftest in the emulated machine (host side:
+# tests/selftest/host.sh, in-VM side: tests/selftest/vm.sh).
 #   5.10 + series      every case passes, no lockdep/WARN/BUG/hung task
 #   5.10 base          negative control: the in-use cases must fail
 #   5.10 wrong order   negative control: lockdep must report the circular
@@ -25,7 +27,7 @@ series=$(quiet "series kernel build" "$S/variants.sh" series) || exit 1
 base=$(quiet "base kernel build" "$S/variants.sh" base) || exit 1
 
 # The selftest is part of the series: build it from the series tree.
-wt=$CACHE/linux-5.10/wt-series
+wt=$(vsrc series)
 bin=$CACHE/selftest/vfio_ap_test
 mkdir -p "$(dirname "$bin")"
 log=$(logfile selftest-build)
@@ -40,12 +42,12 @@ say "PASS: selftest: builds statically for s390x ($(stat -c %s "$bin") bytes)"
 rc=0
 res=$LOGDIR/selftest-results.txt
 : >"$res"
-"$S/check-vm.sh" --label 5.10-series --kernel-build "$series" --selftest "$bin" \
+"$TOP/tests/selftest/host.sh" --label 5.10-series --kernel-build "$series" --selftest "$bin" \
 	--expect pass --results "$res" || rc=1
-"$S/check-vm.sh" --label 5.10-base --kernel-build "$base" --selftest "$bin" \
+"$TOP/tests/selftest/host.sh" --label 5.10-base --kernel-build "$base" --selftest "$bin" \
 	--expect fail-inuse --results "$res" || rc=1
 if wrong=$(quiet "wrong-lock-order kernel build" "$S/variants.sh" wrongorder); then
-	"$S/check-vm.sh" --label 5.10-wrongorder --kernel-build "$wrong" --selftest "$bin" \
+	"$TOP/tests/selftest/host.sh" --label 5.10-wrongorder --kernel-build "$wrong" --selftest "$bin" \
 		--expect lockdep --results "$res" || rc=1
 else
 	rc=1

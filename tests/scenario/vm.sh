@@ -1,5 +1,5 @@
-# scenario.sh: runs INSIDE the VM (busybox sh) as /test.sh; the host side is
-# scripts/scenario-vm.sh. The caller prepends "MODE=series" or "MODE=base".
+# tests/scenario/vm.sh: runs INSIDE the VM (busybox sh) as /test.sh; the host
+# side is tests/scenario/host.sh. The caller prepends "MODE=series" or "MODE=base".
 # The admin's walk: real mdevctl holds an APQN through an mdev, an apmask
 # write tries to take it back for the default driver, lszcrypt shows who
 # owns the queue. Output:

@@ -1,4 +1,4 @@
-# logvolume.sh: runs INSIDE the VM (busybox sh); host side: scripts/anchors.sh.
+# logvolume.vm.sh: runs INSIDE the VM (busybox sh); host side: tests/anchors/anchors.sh.
 # How much does the kernel log for ONE refused mask write? One mdev holds
 # adapter 2 x domains 0-63 (64 APQNs; machine ap-domains=0-63, ap.apmask
 # leaves adapter 2 to vfio_ap); "echo +2 > apmask" must fail with EBUSY;

@@ -1,26 +1,26 @@
 #!/usr/bin/env bash
-# anchors.sh [build|test|all]: upstream parity (make anchors = all).
+# tests/anchors/anchors.sh [build|test|all]: upstream parity (make anchors = all).
 #   build  unpack Debian's linux-source-6.1 (6.1.192) and linux-source-6.12
-#          (6.12.117) once into $CACHE/anchors/linux-6.x and build each for
+#          (6.12.117) once into $CACHE/v/anchor-6.x/src and build each for
 #          s390x with the test fragments plus configs/anchor-6.x.config
-#          (build dirs $CACHE/build/anchor-6.1, anchor-6.12); checks that
+#          (build dirs $CACHE/v/anchor-6.x/build, lib.sh's map); checks that
 #          VFIO_AP=m, ZCRYPT=m, KVM=y and PROVE_LOCKING=y really ended up in
 #          each .config. Runs under nice, JOBS=2 unless set.
 #   test   the vfio_ap selftest (the static binary built from the series
-#          tree, as tests/stages/30-selftest.sh does) on 5.10+series, 6.1
-#          and 6.12 through scripts/check-vm.sh --expect pass, and the
-#          mdevctl/lszcrypt scenario (scripts/scenario-vm.sh) on each, and
+#          tree, as tests/selftest/stage.sh does) on 5.10+series, 6.1
+#          and 6.12 through tests/selftest/host.sh --expect pass, and the
+#          mdevctl/lszcrypt scenario (tests/scenario/host.sh) on each, and
 #          counts the kernel log lines of one refused apmask write of 64
-#          APQNs (tests/vm/logvolume.sh, machine ap-domains=0-63).
+#          APQNs (tests/anchors/logvolume.vm.sh, machine ap-domains=0-63).
 #          Per-kernel rows: $CACHE/anchors/results-<kernel>.txt, logs in
-#          $CACHE/logs/check-vm-<kernel>.log; the kernel x case table:
+#          $CACHE/logs/latest/check-vm-<kernel>.log; the kernel x case table:
 #          $CACHE/anchors/parity.md (also printed).
-# anchors.sh probe: edge behaviours (tests/vm/probe-edges.sh) on the three.
+# anchors.sh probe: edge behaviours (tests/anchors/probe-edges.vm.sh) on the three.
 # Upstream is compared against, never copied. Prints PASS:/FAIL: lines from
-# check-vm.sh; a FAIL on an anchor is a finding to explain, see
-# docs/parity-and-demo.md.
+# tests/selftest/host.sh; a FAIL on an anchor is a finding to explain (see
+# the README's "Upstream parity" section).
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lib.sh"
 
 mode=${1:-all}
 ADIR=$CACHE/anchors
@@ -28,8 +28,9 @@ mkdir -p "$ADIR"
 ANCHORS=(6.1 6.12)
 export JOBS=${JOBS:-2}
 
-unpack() { # VER -> $ADIR/linux-VER (once)
-	local v=$1 d=$ADIR/linux-$1
+unpack() { # VER -> $CACHE/v/anchor-VER/src (once)
+	local v=$1 d
+	d=$(vsrc "anchor-$1")
 	[ -f "$d/Makefile" ] && return 0
 	"$TOP/scripts/fetch.sh" "anchor-$v"
 	rm -rf "$d.unpack"
@@ -43,16 +44,17 @@ build() { # VER
 	local v=$1 cfg t0 o
 	unpack "$v"
 	t0=$(date +%s)
-	nice -n 10 "$TOP/scripts/build-kernel.sh" "anchor-$v" "$ADIR/linux-$v" anchor-6.x.config
-	cfg=$CACHE/build/anchor-$v/.config
+	nice -n 10 "$TOP/scripts/build-kernel.sh" "anchor-$v" anchor-6.x.config
+	cfg=$(vbuild "anchor-$v")/.config
 	for o in CONFIG_VFIO_AP=m CONFIG_ZCRYPT=m CONFIG_KVM=y CONFIG_PROVE_LOCKING=y; do
 		grep -qx "$o" "$cfg" || die "FAILED: stage 'anchor $v config': $o not in $cfg"
 	done
-	say "anchor $v: build (incremental) took $(($(date +%s) - t0)) s, $CACHE/build/anchor-$v"
+	say "anchor $v: build (incremental) took $(($(date +%s) - t0)) s, $(vbuild "anchor-$v")"
 }
 
 selftest_bin() { # the static binary 30-selftest.sh uses, from the series tree
-	local wt=$CACHE/linux-5.10/wt-series bin=$CACHE/selftest/vfio_ap_test log
+	local wt bin=$CACHE/selftest/vfio_ap_test log
+	wt=$(vsrc series)
 	"$TOP/scripts/variants.sh" series >/dev/null
 	[ -d "$wt/tools/testing/selftests/vfio_ap" ] || die "anchors: no vfio_ap selftest in the series tree $wt"
 	mkdir -p "$(dirname "$bin")"
@@ -68,19 +70,19 @@ test_all() {
 	local bin k kb label t0 rc=0
 	bin=$(selftest_bin)
 	[ -x "${QEMU:-$CACHE/qemu/build/qemu-system-s390x}" ] || "$TOP/scripts/build-qemu.sh" >&2
-	[ -f "$CACHE/build/patched/arch/s390/boot/bzImage" ] || "$TOP/scripts/variants.sh" series >/dev/null
+	[ -f "$(vbuild series)/arch/s390/boot/bzImage" ] || "$TOP/scripts/variants.sh" series >/dev/null
 	for k in 5.10-series "${ANCHORS[@]}"; do
 		case $k in
-		5.10-series) kb=$CACHE/build/patched label=5.10-series sk=series ;;
-		*) kb=$CACHE/build/anchor-$k label=$k sk=anchor-$k ;;
+		5.10-series) kb=$(vbuild series) label=5.10-series sk=series ;;
+		*) kb=$(vbuild "anchor-$k") label=$k sk=anchor-$k ;;
 		esac
 		[ -f "$kb/arch/s390/boot/bzImage" ] || build "$k"
 		t0=$(date +%s)
-		"$TOP/scripts/check-vm.sh" --label "$label" --kernel-build "$kb" --selftest "$bin" \
+		"$TOP/tests/selftest/host.sh" --label "$label" --kernel-build "$kb" --selftest "$bin" \
 			--expect pass --results "$ADIR/results-$label.txt" || rc=1
 		say "anchors: selftest on $label took $(($(date +%s) - t0)) s"
 		t0=$(date +%s)
-		if "$TOP/scripts/scenario-vm.sh" "$sk" "$LOGDIR/scenario-$sk.log" >"$ADIR/scenario-$label.walk" 2>&1; then
+		if "$TOP/tests/scenario/host.sh" "$sk" "$LOGDIR/scenario-$sk.log" >"$ADIR/scenario-$label.walk" 2>&1; then
 			echo "$label|mdevctl scenario|PASS|" >>"$ADIR/results-$label.txt"
 		else
 			echo "$label|mdevctl scenario|FAIL|$(grep -m1 '^FAIL: ' "$ADIR/scenario-$label.walk" | sed 's/^FAIL: scenario: \[[a-z]*\] //')" \
@@ -96,9 +98,9 @@ test_all() {
 }
 
 logvol() { # KBUILD LABEL: kernel log lines for ONE refused apmask write
-	# (tests/vm/logvolume.sh: one mdev holding adapter 2 x domains 0-63)
+	# (tests/anchors/logvolume.vm.sh: one mdev holding adapter 2 x domains 0-63)
 	local kb=$1 label=$2 log=$LOGDIR/logvolume-$2.log r n
-	"$TOP/scripts/run-vm.sh" --kernel-build "$kb" --script "$TOP/tests/vm/logvolume.sh" \
+	"$TOP/scripts/run-vm.sh" --kernel-build "$kb" --script "$TOP/tests/anchors/logvolume.vm.sh" \
 		--machine ap-domains=0-63 --append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" \
 		--timeout 300 --quiet --log "$log" || true
 	r=$(tr -d '\r' <"$log" | sed -n 's/^LOGVOL: //p' | tail -n 1)
@@ -133,9 +135,9 @@ table() { # kernel x case from the results files: rows = cases, columns = kernel
 case $mode in
 build) for v in "${ANCHORS[@]}"; do build "$v"; done ;;
 test) test_all ;;
-probe) # the edge probe (tests/vm/probe-edges.sh) on 5.10+series, 6.1, 6.12
-	for k in 5.10-series:patched 6.1:anchor-6.1 6.12:anchor-6.12; do
-		"$TOP/scripts/run-vm.sh" --kernel-build "$CACHE/build/${k#*:}" --script "$TOP/tests/vm/probe-edges.sh" \
+probe) # the edge probe (tests/anchors/probe-edges.vm.sh) on 5.10+series, 6.1, 6.12
+	for k in 5.10-series:series 6.1:anchor-6.1 6.12:anchor-6.12; do
+		"$TOP/scripts/run-vm.sh" --kernel-build "$(vbuild "${k#*:}")" --script "$TOP/tests/anchors/probe-edges.vm.sh" \
 			--append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" --quiet --log "$LOGDIR/probe-${k%%:*}.log" || true
 		say "== ${k%%:*}"
 		tr -d '\r' <"$LOGDIR/probe-${k%%:*}.log" | grep '^PROBE' | sed 's/^\(PROBE-LOG: \)\[[ 0-9.]*\] /\1/' | tee "$ADIR/probe-${k%%:*}.txt"

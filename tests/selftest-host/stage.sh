@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Stage: the selftest against a simulated AP sysfs on the build host (no VM):
+# order: 25
+# selftest-host stage: the selftest against a simulated AP sysfs on the build host (no VM):
 # x86_64 -Wall -Wextra build, parser model, only owned mask bits change,
 # cleanup after SIGINT, a simulated deadlock fails instead of hanging, and
-# check-vm.sh's TAP parser in all three modes.
+# tests/selftest/host.sh's TAP parser in all three modes.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 "$TOP/scripts/variants.sh" series >/dev/null 2>&1 ||
 	{ say "FAIL: host-sim: series tree, log: $(logfile build-patched)"; exit 1; }
-exec bash "$TOP/tests/selftest-host/host-check.sh" "$CACHE/linux-5.10/wt-series"
+exec bash "$TOP/tests/selftest-host/host-check.sh" "$(vsrc series)"

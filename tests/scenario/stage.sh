@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# 50-scenario: the admin's scenario with the real clients (Debian's s390x
+# order: 50
+# scenario stage: the admin's scenario with the real clients (Debian's s390x
 # mdevctl 1.2.0 and lszcrypt from s390-tools 2.16.0) in the emulated machine,
 # default emulated adapters, ap.apmask leaving adapter 2 to vfio_ap:
 #   series  an mdevctl-started mdev holds an APQN; the apmask write that
@@ -9,7 +10,7 @@
 #           lockdep/BUG/WARNING report.
 #   base    negative control on unpatched 5.10: the same write succeeds and
 #           lszcrypt shows the queue on cex4queue while the mdev still holds it.
-# Missing builds (QEMU, series, base) are made by scripts/scenario-vm.sh
+# Missing builds (QEMU, series, base) are made by tests/scenario/host.sh
 # through scripts/build-qemu.sh and scripts/variants.sh, never skipped.
 # Prints "PASS: scenario: ..." / "FAIL: scenario: ..."; the walk-through
 # itself is in $CACHE/logs/scenario-{series,base}.walk.
@@ -20,7 +21,7 @@ rc=0
 for k in series base; do
 	walk=$LOGDIR/scenario-$k.walk
 	start=$(date +%s)
-	"$TOP/scripts/scenario-vm.sh" "$k" "$LOGDIR/scenario-$k.log" >"$walk" 2>"$walk.err"
+	"$TOP/tests/scenario/host.sh" "$k" "$LOGDIR/scenario-$k.log" >"$walk" 2>"$walk.err"
 	vrc=$?
 	grep -E '^(PASS|FAIL): ' "$walk"
 	grep '^KLOG|' "$walk" | head -n 40

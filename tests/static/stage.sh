@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# check-static.sh: static checks of the series, each printed as PASS:/FAIL:.
+# order: 10
+# tests/static/stage.sh (make static): static checks of the series, each printed as PASS:/FAIL:.
 #   checkpatch   scripts/checkpatch.pl --strict on every patch: 0 errors,
 #                0 warnings, 0 checks
 #   w1-sparse    W=1 and sparse (C=2) on every .c file the series touches
 #                under drivers/: no finding the base did not already have
 #   kernel-doc   scripts/kernel-doc -none on touched .c/.h files: likewise
-#   negative controls: tests/fixtures/static-bad.patch must fail all three
+#   negative controls: tests/static/static-bad.patch must fail all three
 # Bisectability (every prefix builds) is checked by variants.sh series.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lib.sh"
 
 "$TOP/scripts/workspace.sh" init >/dev/null
 SRC=$("$TOP/scripts/workspace.sh" path)
@@ -30,7 +31,7 @@ while read -r p; do
 	if [ "$r" = "0 0 0" ]; then ok "checkpatch --strict $p"; else
 		ko "checkpatch --strict $p: errors/warnings/checks = $r, log: $log"; fi
 done < <(grep -v -e '^#' -e '^[[:space:]]*$' "$PDIR/series")
-r=$(checkpatch "$TOP/tests/fixtures/static-bad.patch" "$log.one")
+r=$(checkpatch "$TOP/tests/static/static-bad.patch" "$log.one")
 if [ "$r" != "0 0 0" ] && [ -n "$r" ]; then ok "negative control: checkpatch flags static-bad.patch ($r)"; else
 	ko "negative control: checkpatch did not flag static-bad.patch"; fi
 rm -f "$log.one"
@@ -39,8 +40,9 @@ rm -f "$log.one"
 # Findings are normalized (no line/column numbers, no paths to the tree) and
 # compared as multisets: a finding counts as new if it occurs more often.
 wt_for() { # NAME REV [FIXTURE] -> prints worktree path at REV (+ fixture)
-	local wt=$CACHE/linux-5.10/wt-static-$1
-	[ -d "$wt" ] || git -C "$SRC" worktree add -q --detach "$wt" base
+	local wt
+	wt=$(vsrc "static-$1")
+	[ -d "$wt" ] || { mkdir -p "$(dirname "$wt")"; git -C "$SRC" worktree prune; git -C "$SRC" worktree add -q --detach "$wt" base; }
 	git -C "$wt" checkout -q --detach -f "$2"
 	if [ -n "${3:-}" ]; then
 		GIT_COMMITTER_DATE='2024-08-10T00:00:00Z' git -C "$wt" -c user.name=rig -c user.email=rig@localhost \
@@ -55,7 +57,7 @@ w1_findings() { # WT BUILDDIR FILES... -> normalized findings on stdout
 	local M=(make -C "$wt" O="$out" ARCH=s390 CROSS_COMPILE=$CROSS -j"${JOBS:-3}")
 	if [ ! -f "$out/.config" ]; then
 		mkdir -p "$out"
-		cp "$CACHE/build/base/.config" "$out/.config"
+		cp "$(vbuild base)/.config" "$out/.config"
 		"${M[@]}" olddefconfig >/dev/null 2>&1
 	fi
 	"${M[@]}" prepare >"$out/prepare.log" 2>&1 || { cat "$out/prepare.log" >&2; return 1; }
@@ -107,9 +109,9 @@ compare() { # LABEL REV [FIXTURE] -> 0 if no new findings
 	RES_W1=0 RES_DOC=0
 	if [ -n "$cfiles" ]; then
 		# shellcheck disable=SC2086
-		cached w1 "$bwt" w1_findings "$bwt" "$CACHE/build/static-base" $cfiles >"$b"
+		cached w1 "$bwt" w1_findings "$bwt" "$(vbuild static-base)" $cfiles >"$b"
 		# shellcheck disable=SC2086
-		cached w1 "$wt" w1_findings "$wt" "$CACHE/build/static-$label" $cfiles >"$p"
+		cached w1 "$wt" w1_findings "$wt" "$(vbuild "static-$label")" $cfiles >"$p"
 		new_findings "$b" "$p" >"$LOGDIR/w1-new-$label.log"
 		[ -s "$LOGDIR/w1-new-$label.log" ] && RES_W1=1
 	fi
@@ -131,7 +133,7 @@ if [ "$RES_W1" = 0 ]; then ok "W=1 + sparse: no new findings in the series' touc
 if [ "$RES_DOC" = 0 ]; then ok "kernel-doc: no new findings in $NFILES touched files"; else
 	ko "kernel-doc: new findings, log: $LOGDIR/kdoc-new-series.log"; sed 's/^/  /' "$LOGDIR/kdoc-new-series.log" | head -20; fi
 
-compare bad base "$TOP/tests/fixtures/static-bad.patch"
+compare bad base "$TOP/tests/static/static-bad.patch"
 if [ "$RES_W1" = 1 ]; then ok "negative control: W=1 + sparse flag static-bad.patch ($(wc -l <"$LOGDIR/w1-new-bad.log") new)"; else
 	ko "negative control: W=1 + sparse did not flag static-bad.patch"; fi
 if [ "$RES_DOC" = 1 ]; then ok "negative control: kernel-doc flags static-bad.patch ($(wc -l <"$LOGDIR/kdoc-new-bad.log") new)"; else

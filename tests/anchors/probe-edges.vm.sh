@@ -1,4 +1,4 @@
-# probe-edges.sh: runs INSIDE the VM (busybox sh); host side: scripts/anchors.sh
+# probe-edges.vm.sh: runs INSIDE the VM (busybox sh); host side: tests/anchors/anchors.sh
 # probe. Edge behaviours where 5.10 + series and upstream 6.x may differ
 # without either failing the selftest; prints "PROBE: <what> -> rc=N <error>"
 # and the kernel log of the refused mask write as "PROBE-LOG: ...".

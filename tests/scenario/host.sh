@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# scenario-vm.sh KERNEL [LOG]: the admin scenario (tests/vm/scenario.sh) in
+# tests/scenario/host.sh KERNEL [LOG]: the admin scenario (tests/scenario/vm.sh) in
 # the emulated machine, with the real clients (mdevctl, lszcrypt) of
-# scripts/clients-overlay.sh. Used by tests/stages/50-scenario.sh and demo.sh.
-#   KERNEL  series ($CACHE/build/patched) | base (built with
+# scripts/clients-overlay.sh. Used by tests/scenario/stage.sh and scripts/demo.sh.
+#   KERNEL  a variant of lib.sh's map: series | base (built with
 #           scripts/variants.sh when missing)
-#           | anchor-6.1 | anchor-6.12 (built by scripts/anchors.sh build)
+#           | anchor-6.1 | anchor-6.12 (built by tests/anchors/anchors.sh build)
 #   LOG     console log (default $CACHE/logs/scenario-KERNEL.log)
 # Prints only the walk's own lines ("DEMO| ...", "PASS: ...", "FAIL: ...",
 # "KLOG| ..."), never the console noise; exit code = the VM script's
@@ -17,19 +17,19 @@
 # for the default drivers except adapter 2, so the queues 02.xxxx go to
 # vfio_ap), ap.aqmask left at its default (all domains).
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lib.sh"
 
-k=${1:?usage: scenario-vm.sh series|base|anchor-6.1|anchor-6.12 [LOG]}
+k=${1:?usage: tests/scenario/host.sh series|base|anchor-6.1|anchor-6.12 [LOG]}
 log=${2:-$LOGDIR/scenario-$k.log}
 # Build only what is missing: make check and make demo build (incrementally)
 # the kernels and QEMU before they get here.
-case $k in series) kb=$CACHE/build/patched ;; *) kb=$CACHE/build/$k ;; esac
+kb=$(vbuild "$k")
 kb=${SCENARIO_KBUILD:-$kb} # a development build dir instead
 if [ ! -f "$kb/arch/s390/boot/bzImage" ]; then
 	case $k in
 	series | base) "$TOP/scripts/variants.sh" "$k" >&2 ;;
-	anchor-6.1 | anchor-6.12) "$TOP/scripts/anchors.sh" build >&2 ;;
-	*) die "scenario-vm: unknown kernel '$k'" ;;
+	anchor-6.1 | anchor-6.12) "$TOP/tests/anchors/anchors.sh" build >&2 ;;
+	*) die "scenario: unknown kernel '$k'" ;;
 	esac
 fi
 if [ -z "${QEMU:-}" ] && [ ! -x "$CACHE/qemu/build/qemu-system-s390x" ]; then
@@ -44,11 +44,11 @@ APMASK=${SCENARIO_APMASK:-0xdf$(printf 'f%.0s' $(seq 62))}
 mapfile -t adds < <("$TOP/scripts/clients-overlay.sh" --add-args)
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-{ echo "MODE=$mode"; cat "$TOP/tests/vm/scenario.sh"; } >"$tmp"
+{ echo "MODE=$mode"; cat "$TOP/tests/scenario/vm.sh"; } >"$tmp"
 rc=0
 "$TOP/scripts/run-vm.sh" --kernel-build "$kb" --script "$tmp" "${adds[@]}" \
 	--append "quiet ap.apmask=$APMASK" --timeout "${SCENARIO_TIMEOUT:-300}" \
 	--log "$log" --quiet || rc=$?
 tr -d '\r' <"$log" | grep -E '^(DEMO\||PASS: |FAIL: |KLOG\|)' || true
-[ "$rc" -eq 0 ] || echo "scenario-vm: $k: VM exit $rc, console log: $log" >&2
+[ "$rc" -eq 0 ] || echo "scenario: $k: VM exit $rc, console log: $log" >&2
 exit "$rc"

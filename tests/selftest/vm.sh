@@ -1,0 +1,42 @@
+# tests/selftest/vm.sh: runs INSIDE the VM (busybox sh) as /test.sh; the host
+# side (tests/selftest/host.sh) prepends APMASK=, AQMASK=, MODULES= and the
+# test's environment. Output lines are prefixed VFIOAP.
+# masks first (the AP bus is built in), modules after: the drivers then
+# probe each queue according to the masks
+echo "VFIOAP-DEVICES: $(ls /sys/bus/ap/devices 2>/dev/null | tr '\n' ' ')"
+echo "VFIOAP-BEFORE: apmask=$(cat /sys/bus/ap/apmask 2>&1) aqmask=$(cat /sys/bus/ap/aqmask 2>&1)"
+if [ -z "$APMASK" ]; then
+	cards=$(ls /sys/bus/ap/devices 2>/dev/null | sed -n 's/^card\([0-9a-f][0-9a-f]\)$/\1/p' | sort)
+	n=$(echo "$cards" | grep -c .)
+	for c in $(echo "$cards" | tail -n $([ "$n" -ge 3 ] && echo 2 || echo 1)); do
+		APMASK="${APMASK:+$APMASK,}-$((0x$c))"
+	done
+fi
+if [ -z "$AQMASK" ]; then
+	doms=$(ls /sys/bus/ap/devices 2>/dev/null | sed -n 's/^[0-9a-f][0-9a-f]\.\([0-9a-f]\{4\}\)$/\1/p' | sort -u)
+	n=$(echo "$doms" | grep -c .)
+	for d in $(echo "$doms" | tail -n $([ "$n" -ge 3 ] && echo 2 || echo 1)); do
+		AQMASK="${AQMASK:+$AQMASK,}-$((0x$d))"
+	done
+fi
+[ -n "$APMASK" ] && { echo "$APMASK" >/sys/bus/ap/apmask || echo "VFIOAP-WARN: apmask '$APMASK' refused"; }
+[ -n "$AQMASK" ] && { echo "$AQMASK" >/sys/bus/ap/aqmask || echo "VFIOAP-WARN: aqmask '$AQMASK' refused"; }
+echo "VFIOAP-SET: apmask '$APMASK' aqmask '$AQMASK'"
+for m in $MODULES; do
+	modprobe "$m" 2>&1 | sed 's/^/VFIOAP-MOD| /'
+done
+echo "VFIOAP-MASKS: apmask=$(cat /sys/bus/ap/apmask 2>&1) aqmask=$(cat /sys/bus/ap/aqmask 2>&1)"
+for q in /sys/bus/ap/devices/*.*; do
+	[ -e "$q" ] || continue
+	drv=$(readlink "$q/driver" 2>/dev/null)
+	echo "VFIOAP-QUEUE: ${q##*/} ${drv##*/}"
+done
+echo "VFIOAP-START"
+( /vfio_ap_test 2>&1; echo "VFIOAP-RC: $?" ) | tee /tmp/vfio_ap.out |
+	while IFS= read -r l; do echo "VFIOAP| $l"; done
+echo "VFIOAP-TAP-BEGIN"
+cat /tmp/vfio_ap.out
+echo "VFIOAP-TAP-END"
+# bounded: after a kernel deadlock ap_perms_mutex may never be free again
+echo "VFIOAP-AFTER: apmask=$(timeout 5 cat /sys/bus/ap/apmask 2>&1) aqmask=$(timeout 5 cat /sys/bus/ap/aqmask 2>&1) mdevs=$(ls /sys/devices/vfio_ap/matrix 2>/dev/null | grep -c -- -)"
+exit 0
