@@ -16,7 +16,7 @@ frags=("$TOP/configs/vfio-ap.config" "$TOP/configs/debug.config")
 for f in "$@"; do frags+=("$TOP/configs/$f"); done
 out=$(vbuild "$name")
 mkdir -p "$out"
-M=(make -C "$src" O="$out" ARCH=s390 CROSS_COMPILE=$CROSS -j"${JOBS:-3}")
+M=(make -C "$src" O="$out" ARCH=s390 "CROSS_COMPILE=$CROSS" -j"${JOBS:-3}")
 command -v ccache >/dev/null && M+=(CC="ccache ${CROSS}gcc")
 
 # Regenerate the config only when a fragment changed (keeps builds incremental).

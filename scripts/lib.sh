@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Common helpers for the rig's scripts. Sourced, never run.
 
+# (the variables set here are used by the scripts that source this file)
+# shellcheck disable=SC2034
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Everything generated lives outside the repo.
 CACHE=${VFIO_AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-ap-rig}
@@ -39,9 +41,12 @@ vbuild() { printf '%s/build' "$(vdir "$1")"; }
 export CCACHE_DIR=${VFIO_AP_CCACHE:-$CACHE/ccache}
 export CCACHE_BASEDIR=$CACHE CCACHE_NOHASHDIR=true CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 
-KVER=5.10.223
-KPKG_VERSION=5.10.223-1
-CROSS=s390x-linux-gnu-
+# shellcheck disable=SC2034
+{
+	KVER=5.10.223
+	KPKG_VERSION=5.10.223-1
+	CROSS=s390x-linux-gnu-
+}
 
 say() { printf '%s\n' "$*"; }
 die() { printf '%s\n' "$*" >&2; exit 1; }

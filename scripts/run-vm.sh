@@ -18,7 +18,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kbuild= script= machine= append= timeout=300 log= quiet=
+kbuild='' script='' machine='' append='' timeout=300 log='' quiet=''
 adds=() qargs=()
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -224,7 +224,7 @@ run_config() {
 		fail "$name: VM run exit $rc, console log: $log"
 	fi
 	if tr -d '\r' <"$log" | grep -q "Krnl PSW.*(ap_dqap"; then
-		fail "$name: the guest kernel oopsed in ap_dqap(): a 5.10 kernel built with gcc 12 needs patches/qemu/guest-linux-5.10-ap-status-gr1.patch (see patches/qemu/README.md)"
+		fail "$name: the guest kernel oopsed in ap_dqap(): a 5.10 kernel built with gcc 12 needs tests/kernel-fixups/0001-s390-ap-bind-the-AP-status-word-to-GR1.patch (see tests/kernel-fixups/README.md)"
 	fi
 	# Also scan the whole console (boot included) for splats.
 	if tr -d '\r' <"$log" | grep -qE "WARNING:|BUG:|Oops|possible circular locking|Kernel panic"; then

@@ -1,3 +1,4 @@
+# shellcheck shell=dash  # busybox ash (local, $((...))), run in the VM
 # logvolume.vm.sh: runs INSIDE the VM (busybox sh); host side: tests/anchors/anchors.sh.
 # How much does the kernel log for ONE refused mask write? One mdev holds
 # adapter 2 x domains 0-63 (64 APQNs; machine ap-domains=0-63, ap.apmask

@@ -1,3 +1,4 @@
+# shellcheck shell=dash  # busybox ash (local, $((...))), run in the VM
 # probe-edges.vm.sh: runs INSIDE the VM (busybox sh); host side: tests/anchors/anchors.sh
 # probe. Edge behaviours where 5.10 + series and upstream 6.x may differ
 # without either failing the selftest; prints "PROBE: <what> -> rc=N <error>"

@@ -5,6 +5,7 @@
 #   WT: kernel tree holding tools/testing/selftests/vfio_ap
 #       (default: the series variant's tree, lib.sh's vsrc series)
 # Prints PASS:/FAIL: lines; exit 1 on any FAIL.
+# shellcheck disable=SC2010 # ls | grep on the simulated sysfs: names without blanks
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)

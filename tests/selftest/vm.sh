@@ -1,3 +1,4 @@
+# shellcheck shell=dash  # busybox ash (local, $((...))), run in the VM
 # tests/selftest/vm.sh: runs INSIDE the VM (busybox sh) as /test.sh; the host
 # side (tests/selftest/host.sh) prepends APMASK=, AQMASK=, MODULES= and the
 # test's environment. Output lines are prefixed VFIOAP.
@@ -8,14 +9,18 @@ echo "VFIOAP-BEFORE: apmask=$(cat /sys/bus/ap/apmask 2>&1) aqmask=$(cat /sys/bus
 if [ -z "$APMASK" ]; then
 	cards=$(ls /sys/bus/ap/devices 2>/dev/null | sed -n 's/^card\([0-9a-f][0-9a-f]\)$/\1/p' | sort)
 	n=$(echo "$cards" | grep -c .)
-	for c in $(echo "$cards" | tail -n $([ "$n" -ge 3 ] && echo 2 || echo 1)); do
+	k=1
+	[ "$n" -ge 3 ] && k=2
+	for c in $(echo "$cards" | tail -n "$k"); do
 		APMASK="${APMASK:+$APMASK,}-$((0x$c))"
 	done
 fi
 if [ -z "$AQMASK" ]; then
 	doms=$(ls /sys/bus/ap/devices 2>/dev/null | sed -n 's/^[0-9a-f][0-9a-f]\.\([0-9a-f]\{4\}\)$/\1/p' | sort -u)
 	n=$(echo "$doms" | grep -c .)
-	for d in $(echo "$doms" | tail -n $([ "$n" -ge 3 ] && echo 2 || echo 1)); do
+	k=1
+	[ "$n" -ge 3 ] && k=2
+	for d in $(echo "$doms" | tail -n "$k"); do
 		AQMASK="${AQMASK:+$AQMASK,}-$((0x$d))"
 	done
 fi
@@ -38,5 +43,5 @@ echo "VFIOAP-TAP-BEGIN"
 cat /tmp/vfio_ap.out
 echo "VFIOAP-TAP-END"
 # bounded: after a kernel deadlock ap_perms_mutex may never be free again
-echo "VFIOAP-AFTER: apmask=$(timeout 5 cat /sys/bus/ap/apmask 2>&1) aqmask=$(timeout 5 cat /sys/bus/ap/aqmask 2>&1) mdevs=$(ls /sys/devices/vfio_ap/matrix 2>/dev/null | grep -c -- -)"
+echo "VFIOAP-AFTER: apmask=$(timeout 5 cat /sys/bus/ap/apmask 2>&1) aqmask=$(timeout 5 cat /sys/bus/ap/aqmask 2>&1) mdevs=$(find /sys/devices/vfio_ap/matrix/ -maxdepth 1 -name "*-*" 2>/dev/null | grep -c .)"
 exit 0

@@ -54,7 +54,7 @@ wt_for() { # NAME REV [FIXTURE] -> prints worktree path at REV (+ fixture)
 w1_findings() { # WT BUILDDIR FILES... -> normalized findings on stdout
 	local wt=$1 out=$2 f
 	shift 2
-	local M=(make -C "$wt" O="$out" ARCH=s390 CROSS_COMPILE=$CROSS -j"${JOBS:-3}")
+	local M=(make -C "$wt" O="$out" ARCH=s390 "CROSS_COMPILE=$CROSS" -j"${JOBS:-3}")
 	if [ ! -f "$out/.config" ]; then
 		mkdir -p "$out"
 		cp "$(vbuild base)/.config" "$out/.config"
