@@ -2,7 +2,8 @@
 # initramfs.sh KBUILD OUT.cpio.gz
 # Base initramfs for the VM: Debian's busybox-static (s390x), an /init that
 # mounts proc/sys/dev, loads nothing by itself, runs /test.sh if present,
-# prints "VMTEST-EXIT: <rc>" and powers off; plus the modules of the kernel
+# prints the kernel log between VMTEST-DMESG-BEGIN/END lines, then
+# "VMTEST-EXIT: <rc>", and powers off; plus the modules of the kernel
 # built in KBUILD (modules_install + depmod, so modprobe works).
 # Per-run files (the test script, test binaries) are added by run-vm.sh as a
 # second cpio archive appended to this one.
@@ -41,6 +42,11 @@ if [ -f /test.sh ]; then
 else
 	setsid cttyhack sh || rc=$?
 fi
+# The whole kernel log, for the judge (tests/judge): `quiet` keeps most of
+# it off the console, and a failed check must be explainable from the log.
+echo "VMTEST-DMESG-BEGIN"
+dmesg
+echo "VMTEST-DMESG-END"
 echo "VMTEST-EXIT: $rc"
 sync
 poweroff -f

@@ -7,8 +7,10 @@
 #           | anchor-6.1 | anchor-6.12 (built by tests/anchors/anchors.sh build)
 #   LOG     console log (default $CACHE/logs/scenario-KERNEL.log)
 # Prints only the walk's own lines ("DEMO| ...", "PASS: ...", "FAIL: ...",
-# "KLOG| ..."), never the console noise; exit code = the VM script's
-# (run-vm.sh: 124 timeout, 125 no exit code).
+# "KLOG| ..."), never the console noise, judged by tests/judge/judge.py
+# (console scan; on a failure the kernel log as KLOG| lines); exit code =
+# the VM script's (run-vm.sh: 124 timeout, 125 no exit code), else the
+# judge's. --parse-only LOG [MODE] re-judges a saved console log.
 # MODE inside the VM: base -> negative control (the hole is open), every
 # other kernel -> the protection must hold.
 # The QEMU binary is built with scripts/build-qemu.sh when missing ($QEMU
@@ -19,7 +21,15 @@
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
-k=${1:?usage: tests/scenario/host.sh series|base|anchor-6.1|anchor-6.12 [LOG]}
+judge() { # LOG MODE [VM-EXIT]: the walk's lines and checks, plus the judge's
+	python3 "$TOP/tests/judge/judge.py" scenario "$1" --label "scenario: [$2]" ${3:+--vm-exit "$3"}
+}
+if [ "${1:-}" = --parse-only ]; then # --parse-only LOG [series|base]
+	[ -f "${2:-}" ] || die "usage: tests/scenario/host.sh --parse-only LOG [series|base]"
+	judge "$2" "${3:-series}"
+	exit
+fi
+k=${1:?usage: tests/scenario/host.sh series|base|anchor-6.1|anchor-6.12 [LOG] | --parse-only LOG [MODE]}
 log=${2:-$LOGDIR/scenario-$k.log}
 # Build only what is missing: make check and make demo build (incrementally)
 # the kernels and QEMU before they get here.
@@ -49,6 +59,8 @@ rc=0
 "$TOP/scripts/run-vm.sh" --kernel-build "$kb" --script "$tmp" "${adds[@]}" \
 	--append "quiet ap.apmask=$APMASK" --timeout "${SCENARIO_TIMEOUT:-300}" \
 	--log "$log" --quiet || rc=$?
-tr -d '\r' <"$log" | grep -E '^(DEMO\||PASS: |FAIL: |KLOG\|)' || true
 [ "$rc" -eq 0 ] || echo "scenario: $k: VM exit $rc, console log: $log" >&2
+jrc=0
+judge "$log" "$mode" "$rc" || jrc=$?
+[ "$rc" -ne 0 ] || rc=$jrc
 exit "$rc"

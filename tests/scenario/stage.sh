@@ -24,7 +24,7 @@ for k in series base; do
 	"$TOP/tests/scenario/host.sh" "$k" "$LOGDIR/scenario-$k.log" >"$walk" 2>"$walk.err"
 	vrc=$?
 	grep -E '^(PASS|FAIL): ' "$walk"
-	grep '^KLOG|' "$walk" | head -n 40
+	grep "^KLOG|" "$walk" | head -n 80
 	if [ "$vrc" -ne 0 ] && ! grep -q '^FAIL: ' "$walk"; then
 		tail -n 5 "$walk.err" >&2
 		echo "FAIL: scenario: [$k] the VM run failed (exit $vrc), console log: $LOGDIR/scenario-$k.log"
