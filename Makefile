@@ -3,12 +3,19 @@
 SHELL := /bin/bash
 SC := scripts
 
-.PHONY: help setup demo check stage workspace export kernels qemu static anchors
+.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint judge-test workspace export kernels qemu static anchors
 
 help:
 	@echo "make demo       build the patched kernel and the emulator, show the main demo"
 	@echo "make check      run every test (what CI runs); ends with 'N passed, N failed'"
 	@echo "make stage S=NAME  run one stage of make check (NAME: make stage S=list)"
+	@echo "make vm-test [CASE=name]  fast inner loop: the workspace as it is (edits"
+	@echo "                included) -> top of the series built -> selftest in the VM"
+	@echo "make selftest-host  the selftest of the workspace against a simulated AP"
+	@echo "                sysfs on the host (no kernel build, no VM)"
+	@echo "make vm-loop [N=20]  N runs of the scenario and selftest VMs (flake hunt)"
+	@echo "make lint       shellcheck, paths named in scripts/docs, .PHONY rules"
+	@echo "make judge-test the judge's own tests on saved logs (pytest)"
 	@echo "make workspace  unpack 5.10.223 into a git work tree and apply the series"
 	@echo "make export     write the work tree's commits back to patches/linux"
 	@echo "make kernels    build the base, series (every prefix) and wrong-order kernels"
@@ -27,6 +34,21 @@ check:
 
 stage:
 	@if [ -z "$(S)" ] || [ "$(S)" = list ]; then $(SC)/check.sh --list; else $(SC)/check.sh $(S); fi
+
+vm-test: setup
+	tests/selftest/vm-test.sh $(CASE)
+
+selftest-host:
+	$(SC)/workspace.sh init >/dev/null && bash tests/selftest-host/host-check.sh "$$($(SC)/workspace.sh path)"
+
+vm-loop: setup
+	$(SC)/vm-loop.sh $(or $(N),20)
+
+lint:
+	bash tests/lint/stage.sh
+
+judge-test:
+	bash tests/judge/stage.sh
 
 workspace: setup
 	$(SC)/workspace.sh init

@@ -53,6 +53,21 @@ die() { printf '%s\n' "$*" >&2; exit 1; }
 
 logfile() { printf '%s/%s.log' "$LOGDIR" "$1"; }
 
+# watch NAME PID LOG: while PID runs, print "[NAME] running for N s, log:
+# LOG" to stderr every 30 s (long silent steps: VM runs, W=1 builds).
+watch() {
+	local name=$1 pid=$2 log=$3 start
+	start=$(date +%s)
+	while kill -0 "$pid" 2>/dev/null; do
+		for _ in $(seq 30); do
+			kill -0 "$pid" 2>/dev/null || return 0
+			sleep 1
+		done
+		kill -0 "$pid" 2>/dev/null && printf '[%s] running for %d s, log: %s\n' "$name" "$(($(date +%s) - start))" "$log" >&2
+	done
+	return 0
+}
+
 # run_stage NAME LOG CMD...: run CMD with output into LOG; print progress
 # every 30 s; on failure print the log's tail and one line naming the stage
 # and the log, then exit non-zero.

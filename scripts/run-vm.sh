@@ -70,7 +70,10 @@ cmd=("$QEMU" -M "s390-ccw-virtio${machine:+,$machine}" -cpu max -smp 2 -m 1024
 echo "# ${cmd[*]}" >"$log"
 rc=0
 if [ -n "$quiet" ]; then
-	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1 || rc=$?
+	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1 &
+	pid=$!
+	watch vm "$pid" "$log"
+	wait "$pid" || rc=$?
 else
 	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null 2>&1 | tee -a "$log" || rc=${PIPESTATUS[0]}
 fi

@@ -11,6 +11,8 @@ PKGS=(
 	make ccache flex bison bc libelf-dev libssl-dev cpio xz-utils kmod rsync
 	# static checks
 	sparse coccinelle perl python3 python3-ply
+	# lint and the judge's own tests (tests/lint, tests/judge)
+	shellcheck python3-pytest
 	# QEMU build
 	ninja-build meson pkg-config libglib2.0-dev libpixman-1-dev zlib1g-dev
 	python3-venv libfdt-dev

@@ -4,6 +4,9 @@
 #   series      base + every patch in patches/linux/series; each prefix of
 #               the series is built in turn first (bisectability)
 #   wrongorder  series + tests/fixtures/wrong-lock-order.patch (negative control)
+#   dev         the workspace as it is now (make vm-test): its HEAD plus its
+#               uncommitted changes to tracked files, no bisect pass; for a
+#               one-line edit only that file is rewritten and recompiled
 # Every kernel that boots in the VM also gets tests/kernel-fixups/*.patch on
 # top (test-rig fixes, not part of the series; see that folder's README).
 # The bisect builds use the pure prefixes, without fixups.
@@ -18,7 +21,7 @@ set -euo pipefail
 
 name=${1:?usage: variants.sh base|series|wrongorder}
 case $name in
-base | series | wrongorder) ;;
+base | series | wrongorder | dev) ;;
 *) die "variants: unknown variant '$name'" ;;
 esac
 "$TOP/scripts/workspace.sh" init >&2
@@ -83,6 +86,26 @@ series)
 	done
 	say "PASS: bisect: all ${#commits[@]} prefixes of the series build for s390x"
 	make_tree series "${fixups[@]}"
+	build
+	;;
+dev)
+	# The tree to build, as a commit made without touching any work tree:
+	# the workspace's HEAD, its uncommitted changes ("git stash create"),
+	# the fixups applied in a scratch index. The dev tree then moves to it
+	# with one checkout, which rewrites only the files that differ.
+	top=$("${G[@]}" stash create 2>/dev/null || true)
+	top=${top:-$("${G[@]}" rev-parse HEAD)}
+	idx=$(mktemp)
+	trap 'rm -f "$idx"' EXIT
+	GIT_INDEX_FILE=$idx "${G[@]}" read-tree "$top^{tree}"
+	for p in "${fixups[@]}"; do
+		GIT_INDEX_FILE=$idx "${G[@]}" apply --cached "$p" ||
+			die "FAILED: stage 'variant dev' ($(basename "$p") does not apply on the workspace)"
+	done
+	tree=$(GIT_INDEX_FILE=$idx "${G[@]}" write-tree)
+	c=$(GIT_COMMITTER_DATE='2024-08-10T00:00:00Z' GIT_AUTHOR_DATE='2024-08-10T00:00:00Z' \
+		"${G[@]}" commit-tree -p "$("${G[@]}" rev-parse HEAD)" -m "dev: workspace + fixups" "$tree")
+	checkout "$c"
 	build
 	;;
 wrongorder)

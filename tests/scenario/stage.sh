@@ -21,7 +21,9 @@ rc=0
 for k in series base; do
 	walk=$LOGDIR/scenario-$k.walk
 	start=$(date +%s)
-	"$TOP/tests/scenario/host.sh" "$k" "$LOGDIR/scenario-$k.log" >"$walk" 2>"$walk.err"
+	"$TOP/tests/scenario/host.sh" "$k" "$LOGDIR/scenario-$k.log" >"$walk" 2>"$walk.err" &
+	watch "scenario $k" $! "$LOGDIR/scenario-$k.log" 2>&1
+	wait $!
 	vrc=$?
 	grep -E '^(PASS|FAIL): ' "$walk"
 	grep "^KLOG|" "$walk" | head -n 80

@@ -33,6 +33,7 @@
 #   --log FILE          console log (default $LOGDIR/check-vm-NAME.log)
 #   --results FILE      also write the rows "kernel|case|result|detail" here
 #   --allow-skip        a skipped case does not fail --expect pass
+#   --cases A,B,...     judge only these cases (default: all eight)
 # Prints rows "kernel | case | result | detail" (detail: stress counts,
 # first failure message), then one "PASS: NAME: ..." or "FAIL: NAME: ..."
 # line per check. Exit status: 0 if no FAIL line, 1 otherwise.
@@ -46,6 +47,7 @@ set -uo pipefail
 label='' kbuild='' selftest='' expect=pass apmask='' aqmask='' machine='' append=''
 timeout=900 log='' results='' allow_skip='' parse_only='' modules="vfio_ap zcrypt_cex4"
 envs=() qargs=()
+CASES=(apmask_busy aqmask_busy assign_reserved assign_shared mask_no_conflict mask_syntax bad_input stress)
 while [ $# -gt 0 ]; do
 	case $1 in
 	--label) label=$2; shift ;;
@@ -64,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift ;;
 	--results) results=$2; shift ;;
 	--allow-skip) allow_skip=1 ;;
+	--cases) IFS=, read -r -a CASES <<<"$2"; shift ;;
 	--parse-only) parse_only=$2; shift ;;
 	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "selftest: unknown option '$1' (see --help)" ;;
@@ -72,7 +75,6 @@ while [ $# -gt 0 ]; do
 done
 case $expect in pass | fail-inuse | must-fail:* | lockdep | lockdep:*) ;; *) die "selftest: --expect pass|fail-inuse|must-fail:CASE,..|lockdep[:LOCK,..]" ;; esac
 [ -n "$label" ] || label=$(basename "${kbuild:-${parse_only:-vm}}")
-CASES=(apmask_busy aqmask_busy assign_reserved assign_shared mask_no_conflict mask_syntax bad_input stress)
 
 vmrc=0
 if [ -z "$parse_only" ]; then

@@ -4,9 +4,12 @@
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
-if ! out=$("$TOP/scripts/build-qemu.sh" 2>&1); then
-	printf '%s\n' "$out" | tail -n 5
-	say "FAIL: qemu: build failed"
+# build-qemu.sh's progress lines ("[qemu build] running for N s") pass
+# through, so a cold build is not minutes of silence.
+blog=$(logfile qemu-build-stage)
+if ! "$TOP/scripts/build-qemu.sh" 2>&1 | tee "$blog" | { grep --line-buffered '^\[qemu ' || true; }; then
+	tail -n 5 "$blog"
+	say "FAIL: qemu: build failed, log: $blog"
 	exit 1
 fi
 say "PASS: qemu: qemu-system-s390x with the AP emulation builds"

@@ -60,13 +60,21 @@ w1_findings() { # WT BUILDDIR FILES... -> normalized findings on stdout
 		cp "$(vbuild base)/.config" "$out/.config"
 		"${M[@]}" olddefconfig >/dev/null 2>&1
 	fi
-	"${M[@]}" prepare >"$out/prepare.log" 2>&1 || { cat "$out/prepare.log" >&2; return 1; }
+	local pid name
+	name=$(basename "$(dirname "$out")")
+	"${M[@]}" prepare >"$out/prepare.log" 2>&1 &
+	pid=$!
+	watch "$name prepare" "$pid" "$out/prepare.log"
+	wait "$pid" || { cat "$out/prepare.log" >&2; return 1; }
 	for f in "$@"; do rm -f "$out/${f%.c}.o"; done
 	# Objects of composite modules (ap_bus.o is part of ap.o) cannot be
 	# built one by one: build their directories, keep the touched files'
 	# findings only.
 	# shellcheck disable=SC2046
-	"${M[@]}" W=1 C=2 $(for f in "$@"; do echo "$(dirname "$f")/"; done | sort -u) >"$out/w1.log" 2>&1 || {
+	"${M[@]}" W=1 C=2 $(for f in "$@"; do echo "$(dirname "$f")/"; done | sort -u) >"$out/w1.log" 2>&1 &
+	pid=$!
+	watch "$name W=1" "$pid" "$out/w1.log"
+	wait "$pid" || {
 		tail -n 20 "$out/w1.log" >&2
 		die "FAILED: stage 'static W=1' (build failed), log: $out/w1.log"
 	}
