@@ -14,7 +14,7 @@ help:
 	@echo "make selftest-host  the selftest of the workspace against a simulated AP"
 	@echo "                sysfs on the host (no kernel build, no VM)"
 	@echo "make vm-loop [N=20]  N runs of the scenario and selftest VMs (flake hunt)"
-	@echo "make lint       shellcheck, paths named in scripts/docs, .PHONY rules"
+	@echo "make lint       shellcheck, paths named in scripts and docs, .PHONY rules"
 	@echo "make judge-test the judge's own tests on saved logs (pytest)"
 	@echo "make workspace  unpack 5.10.223 into a git work tree and apply the series"
 	@echo "make export     write the work tree's commits back to patches/linux"

@@ -89,5 +89,8 @@ if [ -f "$TOP/tests/judge/judge.py" ]; then
 fi
 say "=== summary ($elapsed s), results: $sum, $LOGDIR/junit.xml, $LOGDIR/results.ktap"
 grep -P '\tFAIL: ' "$sum" | cut -f2- || true
+if [ -s "$CCACHE_STATSLOG" ] && command -v ccache >/dev/null; then
+	say "ccache, this run: $(ccache --show-log-stats 2>/dev/null | awk '/^ *Hits:/ { h = $2 " of " $4 } /^ *Misses:/ { m = $2 } END { printf "%s compilations from the cache, %s compiled", h, m }')"
+fi
 say "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -40,6 +40,9 @@ vbuild() { printf '%s/build' "$(vdir "$1")"; }
 # clone's VFIO_AP_CACHE) can share objects through VFIO_AP_CCACHE.
 export CCACHE_DIR=${VFIO_AP_CCACHE:-$CACHE/ccache}
 export CCACHE_BASEDIR=$CACHE CCACHE_NOHASHDIR=true CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Each run's own hit rate ("ccache --show-log-stats" with this variable set):
+# the shared cache's counters mix every user's builds.
+export CCACHE_STATSLOG=${CCACHE_STATSLOG:-$LOGDIR/ccache-stats.log}
 
 # shellcheck disable=SC2034
 {
