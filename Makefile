@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 SC := scripts
 
-.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint judge-test workspace export kernels qemu static anchors
+.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu static anchors
 
 help:
 	@echo "make demo       build the patched kernel and the emulator, show the main demo"
@@ -15,7 +15,6 @@ help:
 	@echo "                sysfs on the host (no kernel build, no VM)"
 	@echo "make vm-loop [N=20]  N runs of the scenario and selftest VMs (flake hunt)"
 	@echo "make lint       shellcheck, paths named in scripts and docs, .PHONY rules"
-	@echo "make judge-test the judge's own tests on saved logs (pytest)"
 	@echo "make workspace  unpack 5.10.223 into a git work tree and apply the series"
 	@echo "make export     write the work tree's commits back to patches/linux"
 	@echo "make kernels    build the base, series (every prefix) and wrong-order kernels"
@@ -46,9 +45,6 @@ vm-loop: setup
 
 lint:
 	bash tests/lint/stage.sh
-
-judge-test:
-	bash tests/judge/stage.sh
 
 workspace: setup
 	$(SC)/workspace.sh init
