@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 SC := scripts
 
-.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu static anchors
+.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu static anchors bench
 
 help:
 	@echo "make demo       build the patched kernel and the emulator, show the main demo"
@@ -21,6 +21,7 @@ help:
 	@echo "make qemu       build QEMU with the AP emulation"
 	@echo "make static     checkpatch, W=1, sparse and kernel-doc checks"
 	@echo "make anchors    run the selftest on Debian's 6.1 and 6.12 (upstream parity)"
+	@echo "make bench      measured cost: mask write latency, refusal log lines, lock hold times (not in check)"
 
 setup:
 	$(SC)/setup.sh
@@ -63,3 +64,6 @@ static: setup
 
 anchors: setup
 	tests/anchors/anchors.sh
+
+bench: setup
+	tests/bench/bench.sh

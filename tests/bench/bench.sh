@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# bench.sh (make bench): measured cost of the in-use protection, in the
+# emulated machine, every kernel in the same run (same host state).
+#   P3  latency of an accepted and of a refused apmask/aqmask write with
+#       1, 16 and 256 mdevs (tests/bench/bench.vm.sh, machine ap-adapters=0-3,
+#       ap-domains=0-63 = 256 APQNs), timed in the VM by a static helper
+#       (tests/bench/apwrite.c: write(2) between two CLOCK_MONOTONIC reads)
+#   P4  kernel log lines of ONE refused write at each size
+#   P5  lock_stat hold times of ap_perms_mutex and matrix_dev->lock during
+#       the selftest's stress case (tests/bench/lockstat.vm.sh)
+# Kernels: 5.10 base and 5.10+series (built here if needed), and Debian's
+# 6.1/6.12 where make anchors built them ($CACHE/v/anchor-6.x/build; skipped
+# with a note otherwise). All are the rig's debug test kernels
+# (configs/debug.config: PROVE_LOCKING and LOCK_STAT on).
+# Environment: BENCH_SIZES (1,16,256), BENCH_REPS (200, accepted writes),
+#   BENCH_RREPS (50, refused writes: they may log to the console),
+#   BENCH_HREPS (5, a "refused" write that a kernel without the protection
+#   accepts: it moves all 256 queues twice), BENCH_RLWAIT (6 s before
+#   the one-write log count), BENCH_STRESS_SECS (10), BENCH_LOG_CAP (the
+#   series' cap of refusal lines; default: read from its "... and N more"
+#   line), BENCH_KERNELS (base series 6.1 6.12), BENCH_ROUNDS (1; 2 runs
+#   every kernel twice in the order A B B A and pools the samples' medians).
+# Output: the table on stdout and in $CACHE/bench/table.md (raw rows in
+# $CACHE/bench/rows-*.txt, console logs $CACHE/logs/bench-*.log), then
+# PASS:/FAIL: lines for the targets (accepted write at 256 mdevs at most
+# 1.2x base; log lines of one refused write at most cap + 1 at every size).
+# Exit 1 if a VM run failed or a target was missed.
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+
+SIZES=${BENCH_SIZES:-1,16,256}
+REPS=${BENCH_REPS:-200}
+HREPS=${BENCH_HREPS:-5}
+RREPS=${BENCH_RREPS:-50}
+RLWAIT=${BENCH_RLWAIT:-6}
+SSECS=${BENCH_STRESS_SECS:-10}
+KERNELS=${BENCH_KERNELS:-base series 6.1 6.12}
+for v in "$SIZES" "$REPS" "$HREPS" "$RREPS" "$RLWAIT" "$SSECS" "${BENCH_LOG_CAP:-0}"; do
+	[[ $v =~ ^[0-9][0-9,]*$ ]] || die "FAILED: stage 'bench' (bad parameter '$v'), log: none"
+done
+BDIR=$CACHE/bench
+mkdir -p "$BDIR"
+export JOBS=${JOBS:-2}
+
+# ---- inputs ----------------------------------------------------------------
+kb_of() { # LABEL -> build dir
+	case $1 in
+	base | series) vbuild "$1" ;;
+	*) vbuild "anchor-$1" ;;
+	esac
+}
+labels=() notes=()
+for k in $KERNELS; do
+	case $k in
+	base | series)
+		nice "$TOP/scripts/variants.sh" "$k" >/dev/null
+		labels+=("$k")
+		;;
+	6.1 | 6.12)
+		if [ -f "$(kb_of "$k")/arch/s390/boot/bzImage" ]; then
+			labels+=("$k")
+		else
+			notes+=("$k skipped: no anchor build in $(kb_of "$k") (make anchors builds it)")
+		fi
+		;;
+	*) die "FAILED: stage 'bench' (unknown kernel '$k'), log: none" ;;
+	esac
+done
+[ -x "${QEMU:-$CACHE/qemu/build/qemu-system-s390x}" ] || nice "$TOP/scripts/build-qemu.sh" >&2
+
+apw=$BDIR/apwrite
+if [ ! -x "$apw" ] || [ "$TOP/tests/bench/apwrite.c" -nt "$apw" ]; then
+	log=$(logfile bench-apwrite)
+	"${CROSS}gcc" -static -O2 -Wall -Wextra -Werror -o "$apw.tmp" "$TOP/tests/bench/apwrite.c" >"$log" 2>&1 ||
+		die "FAILED: stage 'bench apwrite build', log: $log"
+	mv "$apw.tmp" "$apw"
+fi
+# the selftest binary from the series tree (as tests/selftest/stage.sh)
+wt=$(vsrc series) st=$BDIR/selftest/vfio_ap_test
+"$TOP/scripts/variants.sh" series >/dev/null
+[ -d "$wt/tools/testing/selftests/vfio_ap" ] || die "FAILED: stage 'bench selftest build' (no selftest in $wt), log: none"
+mkdir -p "$(dirname "$st")"
+log=$(logfile bench-selftest-build)
+if ! nice make -C "$wt/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
+	OUTPUT="$(dirname "$st")" >"$log" 2>&1 || [ ! -x "$st" ]; then
+	die "FAILED: stage 'bench selftest build', log: $log"
+fi
+
+# ---- runs ------------------------------------------------------------------
+vmfail=0
+load() { cut -d' ' -f1 /proc/loadavg; }
+run_bench() { # LABEL ROUND
+	local k=$1 r=$2 log t0 l0
+	log=$LOGDIR/bench-$k-$r.log
+	t0=$(date +%s) l0=$(load)
+	"$TOP/scripts/run-vm.sh" --kernel-build "$(kb_of "$k")" --script "$TOP/tests/bench/bench.vm.sh" \
+		--add "$apw:/apwrite" --machine ap-adapters=0-3,ap-domains=0-63 \
+		--append "bench.sizes=$SIZES bench.reps=$REPS bench.rreps=$RREPS bench.hreps=$HREPS bench.rlwait=$RLWAIT" \
+		--timeout 3600 --quiet --log "$log" || { vmfail=1; say "bench: $k round $r: VM failed, log: $log" >&2; }
+	tr -d '\r' <"$log" | sed -n 's/^.*\(BENCH-[A-Z]*: \)/\1/p' | sed "s/^/$k $r /" >>"$BDIR/rows.txt"
+	echo "$k $r BENCH-HOST: load $l0 -> $(load), $(($(date +%s) - t0)) s" >>"$BDIR/rows.txt"
+	say "bench: P3/P4 on $k (round $r) took $(($(date +%s) - t0)) s, host load $l0 -> $(load), log: $log"
+	grep -q "^$k $r BENCH-DONE" "$BDIR/rows.txt" || {
+		vmfail=1
+		say "bench: $k round $r did not finish: $(grep "^$k $r BENCH-ERR" "$BDIR/rows.txt" | head -n 1)" >&2
+	}
+}
+run_lockstat() { # LABEL
+	local k=$1 log t0 l0
+	log=$LOGDIR/bench-lockstat-$k.log
+	t0=$(date +%s) l0=$(load)
+	"$TOP/scripts/run-vm.sh" --kernel-build "$(kb_of "$k")" --script "$TOP/tests/bench/lockstat.vm.sh" \
+		--add "$st:/vfio_ap_test" --append "bench.stresssecs=$SSECS" \
+		--timeout 1800 --quiet --log "$log" || { vmfail=1; say "bench: lockstat $k: VM failed, log: $log" >&2; }
+	tr -d '\r' <"$log" | sed -n 's/^.*\(BENCH-[A-Z]*: \)/\1/p' | sed "s/^/$k L /" >>"$BDIR/rows.txt"
+	say "bench: P5 on $k took $(($(date +%s) - t0)) s, host load $l0 -> $(load), log: $log"
+	grep -q "^$k L BENCH-LOCKSTAT" "$BDIR/rows.txt" || {
+		vmfail=1
+		say "bench: lockstat $k: no lock_stat lines $(grep "^$k L BENCH-ERR" "$BDIR/rows.txt" | head -n 1)" >&2
+	}
+}
+
+: >"$BDIR/rows.txt"
+start=$(date -u +%Y-%m-%dT%H:%MZ) t_all=$(date +%s)
+rounds=${BENCH_ROUNDS:-1}
+order=("${labels[@]}")
+for ((r = 1; r <= rounds; r++)); do
+	for k in "${order[@]}"; do run_bench "$k" "$r"; done
+	# next round in the reverse order (A B, then B A): drift cancels out
+	mapfile -t order < <(printf '%s\n' "${order[@]}" | tac)
+done
+for k in "${labels[@]}"; do run_lockstat "$k"; done
+cp "$BDIR/rows.txt" "$BDIR/rows-$(date +%Y%m%d-%H%M%S).txt"
+
+# ---- table -----------------------------------------------------------------
+series_rev=$(git -C "$TOP" log -1 --format='%h %s' -- patches/linux 2>/dev/null || echo unknown)
+{
+	say "## make bench: $start, $(($(date +%s) - t_all)) s"
+	say ""
+	say "Host: $(nproc) cores, shared; 1-min load average at the start of each VM in the rows below."
+	say "Kernels: ${labels[*]} (series = patches/linux at $series_rev); debug test kernels (PROVE_LOCKING, LOCK_STAT)."
+	for n in "${notes[@]}"; do say "Note: $n."; done
+	say ""
+	awk -v labels="${labels[*]}" -v sizes="$SIZES" -v cap="${BENCH_LOG_CAP:-}" -f "$TOP/tests/bench/table.awk" "$BDIR/rows.txt"
+} >"$BDIR/table.md"
+cat "$BDIR/table.md"
+fails=$(grep -c '^FAIL: ' "$BDIR/table.md" || true)
+[ "$vmfail" -eq 0 ] || say "FAIL: bench: a VM run failed (logs above)"
+[ "$vmfail" -eq 0 ] && [ "$fails" -eq 0 ]
