@@ -7,18 +7,36 @@
 #                           description); no change -> byte-identical files.
 # workspace.sh path         print the work tree's path.
 # The work tree lives in $CACHE/linux-5.10/src (outside the repo).
+# KSERIES selects the series (default 5.10):
+#   KSERIES=5.10  patches/linux on Debian linux-source-5.10 (5.10.223)
+#   KSERIES=6.12  patches/linux-6.12 on Debian linux-source-6.12 (6.12.117),
+#                 work tree $CACHE/linux-6.12/src
+# workspace.sh pdir          print the series' patch folder.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/patch-stack.sh"
 
-PDIR=$TOP/patches/linux
-SRC=${KSRC:-$CACHE/linux-5.10/src}
+case ${KSERIES:-5.10} in
+5.10)
+	PDIR=$TOP/patches/linux
+	SRC=${KSRC:-$CACHE/linux-5.10/src}
+	WS_FETCH=kernel WS_TARBALL=${KERNEL_TARBALL:-$CACHE/dl/linux-$KVER.tar.xz}
+	WS_VER=$KVER WS_ORIGIN="Debian linux-source-5.10 $KPKG_VERSION"
+	;;
+6.12)
+	PDIR=$TOP/patches/linux-6.12
+	SRC=${KSRC:-$CACHE/linux-6.12/src}
+	WS_FETCH=anchor-6.12 WS_TARBALL=$CACHE/dl/linux-6.12.tar.xz
+	WS_VER=6.12.117 WS_ORIGIN="Debian linux-source-6.12 6.12.117-1~deb12u1"
+	;;
+*) die "workspace: unknown KSERIES '$KSERIES' (5.10 or 6.12)" ;;
+esac
 G=(git -C "$SRC" -c user.name="$(git -C "$TOP" config user.name)" -c user.email="$(git -C "$TOP" config user.email)")
 
 series_files() { ps_files "$PDIR"; }
 unpack_base() {
-	local tarball=${KERNEL_TARBALL:-$CACHE/dl/linux-$KVER.tar.xz} tmp
-	"$TOP/scripts/fetch.sh" kernel
+	local tarball=$WS_TARBALL tmp
+	"$TOP/scripts/fetch.sh" "$WS_FETCH"
 	tmp=$SRC.unpack
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
@@ -29,7 +47,7 @@ unpack_base() {
 	git -C "$tmp" add -A -f  # Debian's .gitignore ignores "/*"
 	GIT_AUTHOR_DATE='2024-08-10T00:00:00Z' GIT_COMMITTER_DATE='2024-08-10T00:00:00Z' \
 		git -C "$tmp" -c user.name=base -c user.email=base@localhost commit -q \
-		-m "Linux $KVER (Debian linux-source-5.10 $KPKG_VERSION)"
+		-m "Linux $WS_VER ($WS_ORIGIN)"
 	git -C "$tmp" tag base
 	rm -rf "$SRC" && mv "$tmp" "$SRC"
 }
@@ -58,11 +76,11 @@ export_series() {
 	"${G[@]}" format-patch -q --zero-commit --no-signature --base=base --cover-letter \
 		--cover-from-description=subject --subject-prefix=PATCH -o "$tmp" base..series
 	# "base-commit:" names our private base commit: replace it by the release.
-	sed -i "s/^base-commit: .*/base-commit: v$KVER (Debian linux-source-5.10 $KPKG_VERSION)/" "$tmp"/*.patch
+	sed -i "s/^base-commit: .*/base-commit: v$WS_VER ($WS_ORIGIN)/" "$tmp"/*.patch
 	ps_write "$PDIR" "$tmp" 0000-cover-letter.patch
 	rm -rf "$tmp"
 	ps_record "$SRC" "$PDIR"
-	say "workspace: exported $n patches to patches/linux"
+	say "workspace: exported $n patches to ${PDIR#"$TOP"/}"
 }
 
 case ${1:-} in
@@ -72,5 +90,6 @@ init)
 	;;
 export) export_series ;;
 path) echo "$SRC" ;;
-*) die "usage: workspace.sh init|export|path" ;;
+pdir) echo "$PDIR" ;;
+*) die "usage: workspace.sh init|export|path|pdir" ;;
 esac

@@ -133,7 +133,8 @@ table() { # kernel x case from the results files: rows = cases, columns = kernel
 }
 
 case $mode in
-build) for v in "${ANCHORS[@]}"; do build "$v"; done ;;
+build) # build [VER]: one anchor only (tests/linux-6.12/run.sh builds 6.12)
+	if [ -n "${2:-}" ]; then build "$2"; else for v in "${ANCHORS[@]}"; do build "$v"; done; fi ;;
 test) test_all ;;
 probe) # the edge probe (tests/anchors/probe-edges.vm.sh) on 5.10+series, 6.1, 6.12
 	for k in 5.10-series:series 6.1:anchor-6.1 6.12:anchor-6.12; do

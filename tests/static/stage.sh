@@ -8,15 +8,22 @@
 #   kernel-doc   scripts/kernel-doc -none on touched .c/.h files: likewise
 #   negative controls: tests/static/static-bad.patch must fail all three
 # Bisectability (every prefix builds) is checked by variants.sh series.
+# KSERIES=6.12 runs the same checks on patches/linux-6.12 against 6.12.117
+# (tests/linux-6.12/run.sh static): variants static612-*, the plain 6.12
+# anchor's .config, the fixture tests/linux-6.12/static-bad.patch.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
 "$TOP/scripts/workspace.sh" init >/dev/null
 SRC=$("$TOP/scripts/workspace.sh" path)
-PDIR=$TOP/patches/linux
+PDIR=$("$TOP/scripts/workspace.sh" pdir)
+case ${KSERIES:-5.10} in
+6.12) SV=static612 BASECFG=$(vbuild anchor-6.12)/.config BAD=$TOP/tests/linux-6.12/static-bad.patch TAG="static 6.12" ;;
+*) SV=static BASECFG=$(vbuild base)/.config BAD=$TOP/tests/static/static-bad.patch TAG=static ;;
+esac
 pass=0 fail=0
-ok() { say "PASS: static: $*"; pass=$((pass + 1)); }
-ko() { say "FAIL: static: $*"; fail=$((fail + 1)); }
+ok() { say "PASS: $TAG: $*"; pass=$((pass + 1)); }
+ko() { say "FAIL: $TAG: $*"; fail=$((fail + 1)); }
 
 # --- checkpatch --------------------------------------------------------
 checkpatch() { # FILE LOG -> prints "E W C"
@@ -31,7 +38,7 @@ while read -r p; do
 	if [ "$r" = "0 0 0" ]; then ok "checkpatch --strict $p"; else
 		ko "checkpatch --strict $p: errors/warnings/checks = $r, log: $log"; fi
 done < <(grep -v -e '^#' -e '^[[:space:]]*$' "$PDIR/series")
-r=$(checkpatch "$TOP/tests/static/static-bad.patch" "$log.one")
+r=$(checkpatch "$BAD" "$log.one")
 if [ "$r" != "0 0 0" ] && [ -n "$r" ]; then ok "negative control: checkpatch flags static-bad.patch ($r)"; else
 	ko "negative control: checkpatch did not flag static-bad.patch"; fi
 rm -f "$log.one"
@@ -41,7 +48,7 @@ rm -f "$log.one"
 # compared as multisets: a finding counts as new if it occurs more often.
 wt_for() { # NAME REV [FIXTURE] -> prints worktree path at REV (+ fixture)
 	local wt
-	wt=$(vsrc "static-$1")
+	wt=$(vsrc "$SV-$1")
 	[ -d "$wt" ] || { mkdir -p "$(dirname "$wt")"; git -C "$SRC" worktree prune; git -C "$SRC" worktree add -q --detach "$wt" base; }
 	git -C "$wt" checkout -q --detach -f "$2"
 	if [ -n "${3:-}" ]; then
@@ -57,7 +64,7 @@ w1_findings() { # WT BUILDDIR FILES... -> normalized findings on stdout
 	local M=(make -C "$wt" O="$out" ARCH=s390 "CROSS_COMPILE=$CROSS" -j"${JOBS:-3}")
 	if [ ! -f "$out/.config" ]; then
 		mkdir -p "$out"
-		cp "$(vbuild base)/.config" "$out/.config"
+		cp "$BASECFG" "$out/.config"
 		"${M[@]}" olddefconfig >/dev/null 2>&1
 	fi
 	local pid name
@@ -117,19 +124,19 @@ compare() { # LABEL REV [FIXTURE] -> 0 if no new findings
 	RES_W1=0 RES_DOC=0
 	if [ -n "$cfiles" ]; then
 		# shellcheck disable=SC2086
-		cached w1 "$bwt" w1_findings "$bwt" "$(vbuild static-base)" $cfiles >"$b"
+		cached w1 "$bwt" w1_findings "$bwt" "$(vbuild "$SV-base")" $cfiles >"$b"
 		# shellcheck disable=SC2086
-		cached w1 "$wt" w1_findings "$wt" "$(vbuild "static-$label")" $cfiles >"$p"
-		new_findings "$b" "$p" >"$LOGDIR/w1-new-$label.log"
-		[ -s "$LOGDIR/w1-new-$label.log" ] && RES_W1=1
+		cached w1 "$wt" w1_findings "$wt" "$(vbuild "$SV-$label")" $cfiles >"$p"
+		new_findings "$b" "$p" >"$LOGDIR/$SV-w1-new-$label.log"
+		[ -s "$LOGDIR/$SV-w1-new-$label.log" ] && RES_W1=1
 	fi
 	if [ -n "$files" ]; then
 		# shellcheck disable=SC2086
 		cached kdoc "$bwt" doc_findings "$bwt" $files >"$b"
 		# shellcheck disable=SC2086
 		cached kdoc "$wt" doc_findings "$wt" $files >"$p"
-		new_findings "$b" "$p" >"$LOGDIR/kdoc-new-$label.log"
-		[ -s "$LOGDIR/kdoc-new-$label.log" ] && RES_DOC=1
+		new_findings "$b" "$p" >"$LOGDIR/$SV-kdoc-new-$label.log"
+		[ -s "$LOGDIR/$SV-kdoc-new-$label.log" ] && RES_DOC=1
 	fi
 	rm -f "$b" "$p"
 	NFILES=$(echo "$files" | grep -c . || true)
@@ -137,15 +144,15 @@ compare() { # LABEL REV [FIXTURE] -> 0 if no new findings
 
 compare series series
 if [ "$RES_W1" = 0 ]; then ok "W=1 + sparse: no new findings in the series' touched files"; else
-	ko "W=1 + sparse: new findings, log: $LOGDIR/w1-new-series.log"; sed 's/^/  /' "$LOGDIR/w1-new-series.log" | head -20; fi
+	ko "W=1 + sparse: new findings, log: $LOGDIR/$SV-w1-new-series.log"; sed 's/^/  /' "$LOGDIR/$SV-w1-new-series.log" | head -20; fi
 if [ "$RES_DOC" = 0 ]; then ok "kernel-doc: no new findings in $NFILES touched files"; else
-	ko "kernel-doc: new findings, log: $LOGDIR/kdoc-new-series.log"; sed 's/^/  /' "$LOGDIR/kdoc-new-series.log" | head -20; fi
+	ko "kernel-doc: new findings, log: $LOGDIR/$SV-kdoc-new-series.log"; sed 's/^/  /' "$LOGDIR/$SV-kdoc-new-series.log" | head -20; fi
 
-compare bad base "$TOP/tests/static/static-bad.patch"
-if [ "$RES_W1" = 1 ]; then ok "negative control: W=1 + sparse flag static-bad.patch ($(wc -l <"$LOGDIR/w1-new-bad.log") new)"; else
+compare bad base "$BAD"
+if [ "$RES_W1" = 1 ]; then ok "negative control: W=1 + sparse flag static-bad.patch ($(wc -l <"$LOGDIR/$SV-w1-new-bad.log") new)"; else
 	ko "negative control: W=1 + sparse did not flag static-bad.patch"; fi
-if [ "$RES_DOC" = 1 ]; then ok "negative control: kernel-doc flags static-bad.patch ($(wc -l <"$LOGDIR/kdoc-new-bad.log") new)"; else
+if [ "$RES_DOC" = 1 ]; then ok "negative control: kernel-doc flags static-bad.patch ($(wc -l <"$LOGDIR/$SV-kdoc-new-bad.log") new)"; else
 	ko "negative control: kernel-doc did not flag static-bad.patch"; fi
 
-say "static: $pass passed, $fail failed"
+say "$TAG: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
