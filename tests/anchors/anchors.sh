@@ -7,8 +7,10 @@
 #          VFIO_AP=m, ZCRYPT=m, KVM=y and PROVE_LOCKING=y really ended up in
 #          each .config. Runs under nice, JOBS=2 unless set.
 #   test   the vfio_ap selftest (the static binary built from the series
-#          tree, as tests/selftest/stage.sh does) on 5.10+series, 6.1
-#          and 6.12 through tests/selftest/host.sh --expect pass, and the
+#          tree, as tests/selftest/stage.sh does) on 5.10+series, 6.1,
+#          6.12 and 6.12 + the 6.12 series (variant series-6.12, built by
+#          tests/linux-6.12/run.sh build) through tests/selftest/host.sh
+#          --expect pass, and the
 #          mdevctl/lszcrypt scenario (tests/scenario/host.sh) on each, and
 #          counts the kernel log lines of one refused apmask write of 64
 #          APQNs (tests/anchors/logvolume.vm.sh, machine ap-domains=0-63).
@@ -71,12 +73,15 @@ test_all() {
 	bin=$(selftest_bin)
 	[ -x "${QEMU:-$CACHE/qemu/build/qemu-system-s390x}" ] || "$TOP/scripts/build-qemu.sh" >&2
 	[ -f "$(vbuild series)/arch/s390/boot/bzImage" ] || "$TOP/scripts/variants.sh" series >/dev/null
-	for k in 5.10-series "${ANCHORS[@]}"; do
+	for k in 5.10-series "${ANCHORS[@]}" 6.12-series; do
 		case $k in
 		5.10-series) kb=$(vbuild series) label=5.10-series sk=series ;;
+		6.12-series) kb=$(vbuild series-6.12) label=6.12-series sk=series-6.12 ;; # tests/linux-6.12
 		*) kb=$(vbuild "anchor-$k") label=$k sk=anchor-$k ;;
 		esac
-		[ -f "$kb/arch/s390/boot/bzImage" ] || build "$k"
+		if [ ! -f "$kb/arch/s390/boot/bzImage" ]; then
+			if [ "$k" = 6.12-series ]; then "$TOP/tests/linux-6.12/run.sh" build >&2; else build "$k"; fi
+		fi
 		t0=$(date +%s)
 		"$TOP/tests/selftest/host.sh" --label "$label" --kernel-build "$kb" --selftest "$bin" \
 			--expect pass --results "$ADIR/results-$label.txt" || rc=1
@@ -116,7 +121,7 @@ logvol() { # KBUILD LABEL: kernel log lines for ONE refused apmask write
 
 table() { # kernel x case from the results files: rows = cases, columns = kernels
 	local files=("$ADIR"/results-5.10-series.txt)
-	for k in "${ANCHORS[@]}"; do files+=("$ADIR/results-$k.txt"); done
+	for k in "${ANCHORS[@]}" 6.12-series; do files+=("$ADIR/results-$k.txt"); done
 	awk -F'|' '
 		{ if (!($1 in seenk)) { seenk[$1] = 1; ks[nk++] = $1 }
 		  if (!($2 in seenc)) { seenc[$2] = 1; cs[nc++] = $2 }
@@ -149,6 +154,7 @@ logvol) # logvol LABEL KBUILD: only the log-volume measurement
 	;;
 all)
 	for v in "${ANCHORS[@]}"; do build "$v"; done
+	"$TOP/tests/linux-6.12/run.sh" build # the 6.12 + our series column
 	test_all
 	;;
 table) table ;;
