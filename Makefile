@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 SC := scripts
 
-.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu static anchors bench
+.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu static anchors bench linux-6.12
 
 help:
 	@echo "make demo       build the patched kernel and the emulator, show the main demo"
@@ -22,6 +22,9 @@ help:
 	@echo "make static     checkpatch, W=1, sparse and kernel-doc checks"
 	@echo "make anchors    run the selftest on Debian's 6.1 and 6.12 (upstream parity)"
 	@echo "make bench      measured cost: mask write latency, refusal log lines, lock hold times (not in check)"
+	@echo "make linux-6.12 the 6.12 improvement series (patches/linux-6.12): static"
+	@echo "                checks, every prefix built, runtime checks in the VM"
+	@echo "                (KSERIES=6.12 make workspace / make export for its work tree)"
 
 setup:
 	$(SC)/setup.sh
@@ -67,3 +70,6 @@ anchors: setup
 
 bench: setup
 	tests/bench/bench.sh
+
+linux-6.12: setup
+	tests/linux-6.12/run.sh all

@@ -130,7 +130,7 @@ def check_phony(root, files):
         for t in m.group(1).split():
             rules.add(t)
     bad = ["Makefile: .PHONY target '%s' has no rule" % t for t in phony if t not in rules]
-    for m in re.finditer(r'@echo "make ([a-z][a-z0-9-]*)', text):
+    for m in re.finditer(r'@echo "make ([a-z][a-z0-9.-]*[a-z0-9])', text):
         if m.group(1) not in rules:
             bad.append("Makefile: 'make help' names '%s', which has no rule" % m.group(1))
     for t in sorted(rules):
