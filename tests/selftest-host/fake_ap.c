@@ -11,6 +11,7 @@
  * FAKE_AP_MODE=base   no in-use check (the unpatched 5.10 behaviour)
  * FAKE_AP_MODE=series in-use check + reserved check (default)
  * FAKE_AP_DELAY_US=N  sleep N us inside each emulated write (races)
+ * FAKE_AP_AUDIT=FILE  append "path<TAB>data" of every emulated write
  * Model only: no lock order, no lockdep; that needs the VM.
  */
 #define _GNU_SOURCE
@@ -521,6 +522,15 @@ ssize_t write(int fd, const void *buf, size_t n)
 	memcpy(s, buf, n);
 	s[n] = 0;
 	strcpy(path, tracked[fd]);
+	if (getenv("FAKE_AP_AUDIT")) {
+		/* every emulated sysfs write, for the hostile-input checks */
+		FILE *f = fopen(getenv("FAKE_AP_AUDIT"), "a");
+
+		if (f) {
+			fprintf(f, "%s\t%.*s\n", path + rootlen, (int)strcspn(s, "\n"), s);
+			fclose(f);
+		}
+	}
 	p(lk, "/.lock");
 	l = real_open(lk, O_RDWR | O_CREAT, 0644);
 	flock(l, LOCK_EX);

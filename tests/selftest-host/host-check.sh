@@ -17,18 +17,25 @@ nfail=0
 ok() { echo "PASS: host-sim: $*"; }
 ko() { echo "FAIL: host-sim: $*"; nfail=$((nfail + 1)); }
 
-gcc -Wall -Wextra -O2 -pthread -o "$out/vfio_ap_test" "$wt/tools/testing/selftests/vfio_ap/vfio_ap_test.c" 2>"$out/cc.log" &&
-	[ ! -s "$out/cc.log" ] && ok "selftest builds for x86_64 without warnings (-Wall -Wextra)" ||
-	{ ko "selftest x86_64 build: $(head -c 300 "$out/cc.log")"; exit 1; }
+if [ -n "${SELFTEST_BIN:-}" ]; then	# checks against another build (e.g. an older patch)
+	cp "$SELFTEST_BIN" "$out/vfio_ap_test"
+else
+	gcc -Wall -Wextra -O2 -pthread -o "$out/vfio_ap_test" "$wt/tools/testing/selftests/vfio_ap/vfio_ap_test.c" 2>"$out/cc.log" &&
+		[ ! -s "$out/cc.log" ] && ok "selftest builds for x86_64 without warnings (-Wall -Wextra)" ||
+		{ ko "selftest x86_64 build: $(head -c 300 "$out/cc.log")"; exit 1; }
+fi
+plant=${PLANT:-$here/plant.py}
 gcc -O2 -shared -fPIC -o "$out/fake_ap.so" "$here/fake_ap.c" -ldl || { ko "fake_ap.so build"; exit 1; }
 "$out/vfio_ap_test" --self-check >"$out/self.log" 2>&1 && ok "parser model self-check" || ko "parser model self-check: $(grep 'not ok' "$out/self.log" | head -3)"
 
 M0="0xa$(printf 'f%.0s' $(seq 63))"	# bits 1 and 3 clear
+STATE=run/vfio_ap_selftest/state	# the state file, below the fake root
 mkroot() { # DIR: 4 cards x 4 domains; vfio_ap gets cards 1, 3 and domains 1, 3
 	local r=$1 a q
 	rm -rf "$r"
 	mkdir -p "$r/sys/bus/ap/devices" "$r/sys/bus/ap/drivers/vfio_ap" "$r/sys/bus/ap/drivers/cex4queue" \
-		"$r/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough"
+		"$r/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough" "$r/run"
+	mkdir -m 0700 "$r/run/vfio_ap_selftest"	# the state directory, as root would have it
 	: >"$r/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create"
 	echo "$M0" >"$r/sys/bus/ap/apmask"
 	echo "$M0" >"$r/sys/bus/ap/aqmask"
@@ -48,7 +55,7 @@ mkroot() { # DIR: 4 cards x 4 domains; vfio_ap gets cards 1, 3 and domains 1, 3
 run() { # MODE NAME
 	local r=$out/root-$2
 	mkroot "$r"
-	VFIO_AP_SYSFS_ROOT=$r VFIO_AP_STATE=$out/state-$2 FAKE_AP_MODE=$1 FAKE_AP_GUARD=$out/guard-$2 FAKE_AP_OURS=1,3 VFIO_AP_STRESS_SECS=${STRESS_SECS:-3} \
+	VFIO_AP_SYSFS_ROOT=$r FAKE_AP_MODE=$1 FAKE_AP_GUARD=$out/guard-$2 FAKE_AP_OURS=1,3 VFIO_AP_STRESS_SECS=${STRESS_SECS:-3} \
 		LD_PRELOAD=$out/fake_ap.so timeout 300 "$out/vfio_ap_test" >"$out/$2.out" 2>&1
 	echo "VFIOAP-RC: $?" >>"$out/$2.out"
 	{ echo "VFIOAP-TAP-BEGIN"; cat "$out/$2.out"; echo "VFIOAP-TAP-END"; } >"$out/$2.log"
@@ -59,7 +66,7 @@ run() { # MODE NAME
 	fi
 	# restored: masks back to the start, no mdev left
 	if [ "$(cat "$r/sys/bus/ap/apmask")" = "$M0" ] && [ "$(cat "$r/sys/bus/ap/aqmask")" = "$M0" ] &&
-		[ -z "$(ls "$r/sys/devices/vfio_ap/matrix" | grep -- -)" ] && [ ! -e "$out/state-$2" ]; then
+		[ -z "$(ls "$r/sys/devices/vfio_ap/matrix" | grep -- -)" ] && [ ! -e "$r/$STATE" ]; then
 		ok "$2: masks and mdevs restored, state file removed"
 	else
 		ko "$2: not restored ($(cat "$r/sys/bus/ap/apmask") / $(ls "$r/sys/devices/vfio_ap/matrix" | tr '\n' ' '))"
@@ -78,7 +85,7 @@ grep -E '^(kernel|sim)' "$out/cv1" "$out/cv2" | sed 's/^[^:]*://' | sed 's/^/   
 # SIGINT in the middle of the stress case: everything restored
 r=$out/root-int
 mkroot "$r"
-VFIO_AP_SYSFS_ROOT=$r VFIO_AP_STATE=$out/state-int VFIO_AP_STRESS_SECS=60 \
+VFIO_AP_SYSFS_ROOT=$r VFIO_AP_STRESS_SECS=60 \
 	LD_PRELOAD=$out/fake_ap.so "$out/vfio_ap_test" >"$out/int.out" 2>&1 &
 tpid=$!
 for _ in $(seq 120); do
@@ -90,7 +97,7 @@ kill -INT "$tpid"
 wait "$tpid"
 if grep -q 'interrupted, cleaning up' "$out/int.out" && [ "$(cat "$r/sys/bus/ap/apmask")" = "$M0" ] &&
 	[ "$(cat "$r/sys/bus/ap/aqmask")" = "$M0" ] && [ -z "$(ls "$r/sys/devices/vfio_ap/matrix" | grep -- -)" ] &&
-	[ ! -e "$out/state-int" ]; then
+	[ ! -e "$r/$STATE" ]; then
 	ok "SIGINT during stress: masks and mdevs restored, state file removed"
 else
 	ko "SIGINT during stress: not restored ($(tail -n 2 "$out/int.out" | tr '\n' ';'))"
@@ -99,7 +106,7 @@ fi
 r=$out/root-hang
 mkroot "$r"
 t0=$(date +%s)
-VFIO_AP_SYSFS_ROOT=$r VFIO_AP_STATE=$out/state-hang FAKE_AP_HANG=1 VFIO_AP_STRESS_SECS=2 VFIO_AP_OP_TIMEOUT=3 \
+VFIO_AP_SYSFS_ROOT=$r FAKE_AP_HANG=1 VFIO_AP_STRESS_SECS=2 VFIO_AP_OP_TIMEOUT=3 \
 	LD_PRELOAD=$out/fake_ap.so timeout 120 "$out/vfio_ap_test" 2>&1 | timeout 150 cat >"$out/hang.out"
 hrc=${PIPESTATUS[0]}	# through a pipe, as in the VM: the stuck worker must not hold it
 if [ "$hrc" -ne 124 ] && grep -q '^not ok .* vfio_ap.stress' "$out/hang.out" && grep -q 'stress: DEADLOCK' "$out/hang.out" &&
@@ -107,6 +114,102 @@ if [ "$hrc" -ne 124 ] && grep -q '^not ok .* vfio_ap.stress' "$out/hang.out" && 
 	ok "simulated deadlock: stress fails after $(($(date +%s) - t0)) s instead of hanging, cleanup skipped"
 else
 	ko "simulated deadlock (exit $hrc): $(grep -E 'stress|DEADLOCK|cleanup' "$out/hang.out" | head -5 | tr '\n' ';')"
+fi
+# ---------------------------------------------------------------------------
+# Root-only state: a stale state of a killed run is recovered; planted or
+# damaged state is refused with one clear message and nothing is written.
+FOREIGN=0f0e0d0c-0b0a-4908-8706-050403020100	# an mdev the test did not create
+killtree() { # PID: the test, its harness children and their workers (SIGKILL)
+	local p c
+	for p in "$@"; do
+		for c in $(pgrep -P "$p"); do killtree "$c"; done
+		kill -KILL "$p" 2>/dev/null
+	done
+}
+mkhostile() { # ROOT: mkroot plus things a hostile state file could aim at
+	local r=$1
+	mkroot "$r"
+	mkdir -p "$r/sys/devices/pci0000:00/0000:00:00.0" "$r/sys/devices/vfio_ap/matrix/$FOREIGN" "$r/etc"
+	: >"$r/sys/devices/pci0000:00/0000:00:00.0/remove"
+	for a in remove matrix control_domains assign_adapter assign_domain; do
+		: >"$r/sys/devices/vfio_ap/matrix/$FOREIGN/$a"
+	done
+	echo "precious, must stay byte-identical" >"$r/etc/precious"
+}
+snap() { # ROOT: one line that changes when anything below ROOT changes
+	(cd "$1" && { find . -path ./.lock -prune -o -printf '%p %y %m %U %s %l\n' | sort
+		find . -type f ! -name .lock -exec sha256sum {} + | sort; } | sha256sum | cut -c1-16)
+}
+
+# a genuine stale state: kill -9 the whole test in the middle of the stress case
+r=$out/root-killed
+mkroot "$r"
+VFIO_AP_SYSFS_ROOT=$r VFIO_AP_STRESS_SECS=60 LD_PRELOAD=$out/fake_ap.so "$out/vfio_ap_test" >"$out/killed.out" 2>&1 &
+tpid=$!
+for _ in $(seq 120); do
+	grep -q 'stress: adapters' "$out/killed.out" && break
+	sleep 0.5
+done
+sleep 1
+killtree "$tpid"
+wait "$tpid" 2>/dev/null
+if [ -f "$r/$STATE" ] && cp "$r/$STATE" "$out/genuine.state" &&
+	VFIO_AP_SYSFS_ROOT=$r VFIO_AP_STRESS_SECS=2 LD_PRELOAD=$out/fake_ap.so timeout 300 "$out/vfio_ap_test" >"$out/recover.out" 2>&1 &&
+	grep -q '^# recovering what the run of pid' "$out/recover.out" && [ ! -e "$r/$STATE" ] &&
+	[ "$(cat "$r/sys/bus/ap/apmask")" = "$M0" ] && [ "$(cat "$r/sys/bus/ap/aqmask")" = "$M0" ] &&
+	[ -z "$(ls "$r/sys/devices/vfio_ap/matrix" | grep -- -)" ]; then
+	ok "state left by a killed run (SIGKILL during stress): recovered by the next run, which passes"
+else
+	ko "recovery of a killed run's state: $(grep -E 'recover|SKIP|not ok' "$out/recover.out" "$out/killed.out" 2>/dev/null | head -n 3 | tr '\n' ';')"
+fi
+
+# hostile NAME WANT PLANT...: plant the state with PLANT (run in the fresh
+# fake root, $1 = root, $st = state file); the test must skip with a message
+# matching WANT, write nothing to sysfs, and leave every file as it was.
+hostile() {
+	local name=$1 want=$2 r=$out/root-h-$1 before after skipmsg why
+	shift 2
+	mkhostile "$r"
+	st=$r/$STATE
+	"$@" "$r" || { ko "hostile $name: planting failed"; return; }
+	before=$(snap "$r")
+	VFIO_AP_SYSFS_ROOT=$r FAKE_AP_AUDIT=$out/audit-$name VFIO_AP_STRESS_SECS=2 LD_PRELOAD=$out/fake_ap.so \
+		timeout 300 "$out/vfio_ap_test" >"$out/h-$name.out" 2>&1
+	after=$(snap "$r")
+	skipmsg=$(sed -n 's/^1\.\.0 # SKIP //p' "$out/h-$name.out" | head -n 1)
+	why=()
+	[ -n "$skipmsg" ] && [[ $skipmsg =~ $want ]] ||
+		why+=("no refusal matching '$want' (first lines: $(grep -m2 -E 'SKIP|recover|^ok|^not ok' "$out/h-$name.out" | tr '\n' ';'))")
+	[ -s "$out/audit-$name" ] && why+=("sysfs written: $(head -n 2 "$out/audit-$name" | tr '\t\n' '=;')")
+	[ "$before" = "$after" ] || why+=("files below the root changed")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "hostile $name: refused, nothing written, planted files byte-identical ($skipmsg)"
+	else
+		ko "hostile $name: $(printf '%s; ' "${why[@]}")"
+	fi
+}
+plant_as() { # KIND ARG ROOT: a damaged copy of the genuine state, root-owned 0600
+	python3 "$plant" "$out/genuine.state" "$st" "$1" "$2" && chmod 0600 "$st"
+}
+other_uid() { cp "$out/genuine.state" "$st" && chmod 0600 "$st" && chown 65534:65534 "$st"; }
+symlinked() { ln -s ../../etc/precious "$st"; }
+dotdot() { plant_as name ../../pci0000:00/0000:00:00.0; }	# matrix/<name>/remove
+foreign() { plant_as name "$FOREIGN"; }
+notours() { plant_as rsvbit 0; }	# adapter 0 is the host's (set in apmask)
+truncated() { plant_as truncate 100; }
+badversion() { plant_as version 99; }
+worldwritable() { chmod 0777 "$1/run/vfio_ap_selftest"; }
+if [ -f "$out/genuine.state" ]; then
+	hostile other-uid 'refused: owned by uid 65534' other_uid
+	hostile symlink 'refused: not a regular file \(a symlink\)' symlinked
+	hostile dotdot-name "mdev '\.\./\.\./pci0000:00/0000:00:00\.0' was not created by this test \(not a canonical UUID\)" dotdot
+	hostile foreign-uuid "mdev '$FOREIGN' was not created by this test \(not its tag\)" foreign
+	hostile unreserved-bits 'apmask bits 0 were never reserved by this test' notours
+	hostile truncated 'corrupt \(100 bytes' truncated
+	hostile bad-version 'corrupt \(magic 76666170, version 99' badversion
+	hostile world-writable-dir 'state directory .* mode 0777' worldwritable
+else
+	ko "hostile state checks: no genuine state file to start from"
 fi
 # parser: a lockdep splat in a console log
 cat >"$out/lockdep.log" <<'EOL'
