@@ -16,7 +16,7 @@ n=${1:-${N:-20}}
 tests=${LOOP_TESTS:-scenario-series scenario-base selftest}
 
 "$TOP/scripts/build-qemu.sh" >&2 || die "FAILED: stage 'vm-loop qemu'"
-series=$("$TOP/scripts/variants.sh" series | tail -n 1) || die "FAILED: stage 'vm-loop series kernel'"
+series=$(BISECT=0 "$TOP/scripts/variants.sh" series | tail -n 1) || die "FAILED: stage 'vm-loop series kernel'"
 "$TOP/scripts/variants.sh" base >/dev/null || die "FAILED: stage 'vm-loop base kernel'"
 bin=$CACHE/selftest/vfio_ap_test
 mkdir -p "$(dirname "$bin")"
