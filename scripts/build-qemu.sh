@@ -15,6 +15,7 @@
 # JOBS (default 2) sets ninja's parallelism; builds run under nice.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/patch-stack.sh"
 
 mode=${1:-build}
 QDIR=$CACHE/qemu
@@ -28,14 +29,6 @@ CONF_ARGS=(--target-list=s390x-softmmu --without-default-features --enable-tcg
 	--disable-docs --disable-werror --disable-debug-info)
 GIT=(git -C "$SRC" -c user.name=rig -c user.email=rig@localhost
 	-c commit.gpgsign=false -c core.autocrlf=false)
-
-series_sum() { # hash of the series file and every patch it lists
-	{
-		cat "$SERIES" 2>/dev/null || true
-		series_list | while read -r p; do cat "$PDIR/$p"; done
-	} | sha256sum | cut -d' ' -f1
-}
-series_list() { [ -f "$SERIES" ] && grep -v -e '^#' -e '^[[:space:]]*$' "$SERIES" || true; }
 
 unpack() {
 	[ -d "$SRC/.git" ] && return 0
@@ -57,40 +50,17 @@ unpack() {
 		rm -f ./*.orig.tar.*' _ "$QDIR" "$DSC"
 }
 
+# The patch stack (scripts/patch-stack.sh, shared with the kernel
+# workspace), under the state names this tree has always used.
+# shellcheck disable=SC2034 # read by patch-stack.sh
+PS_SUM_FILE=rig-series.sum PS_HEAD_FILE=rig-head PS_SCRATCH=1
+series_list() { ps_files "$PDIR"; }
+
 apply_series() {
-	local want have head recorded new wt
-	want=$(series_sum)
-	have=$(cat "$SRC/.git/rig-series.sum" 2>/dev/null || true)
-	[ "$want" = "$have" ] && return 0
-	head=$("${GIT[@]}" rev-parse HEAD)
-	recorded=$(cat "$SRC/.git/rig-head" 2>/dev/null || "${GIT[@]}" rev-parse base)
-	if [ "${FORCE:-0}" != 1 ]; then
-		[ -z "$("${GIT[@]}" status --porcelain --untracked-files=no)" ] ||
-			die "build-qemu: $SRC has uncommitted changes; commit and 'build-qemu.sh export' them, or FORCE=1 to discard"
-		[ "$head" = "$recorded" ] ||
-			die "build-qemu: $SRC has commits not exported to patches/qemu ($recorded..$head); run 'build-qemu.sh export' or FORCE=1 to discard"
-	fi
-	# Apply in a scratch worktree, then move the real tree there with
-	# 'checkout': only files that differ are rewritten, so the others keep
-	# their mtimes and the rebuild stays incremental.
-	wt=$QDIR/am.tmp
-	"${GIT[@]}" worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
-	"${GIT[@]}" worktree prune
-	"${GIT[@]}" worktree add -q --detach "$wt" base
-	local p
-	while read -r p; do
-		git -C "$wt" -c user.name=rig -c user.email=rig@localhost -c commit.gpgsign=false \
-			am -q --keep-cr --committer-date-is-author-date "$PDIR/$p" ||
-			{ git -C "$wt" am --abort || true; die "build-qemu: patch $p does not apply (see above)"; }
-	done < <(series_list)
-	new=$(git -C "$wt" rev-parse HEAD)
-	"${GIT[@]}" worktree remove --force "$wt"
-	if [ "${FORCE:-0}" = 1 ]; then
-		"${GIT[@]}" reset -q --hard
-	fi
-	"${GIT[@]}" checkout -q -B rig "$new"
-	echo "$new" >"$SRC/.git/rig-head"
-	echo "$want" >"$SRC/.git/rig-series.sum"
+	ps_current "$SRC" "$PDIR" && return 0
+	[ -f "$SRC/.git/rig-head" ] || "${GIT[@]}" rev-parse base >"$SRC/.git/rig-head"
+	ps_guard "$SRC" build-qemu
+	ps_apply "$SRC" "$PDIR" rig "$(logfile qemu-git-am)" --keep-cr
 	say "build-qemu: applied $(series_list | wc -l) patches from $SERIES"
 }
 
@@ -98,22 +68,12 @@ export_series() {
 	[ -d "$SRC/.git" ] || die "build-qemu: no tree at $SRC; run build-qemu.sh first"
 	[ -z "$("${GIT[@]}" status --porcelain --untracked-files=no)" ] ||
 		die "build-qemu: $SRC has uncommitted changes; commit them first"
-	local tmp p
+	local tmp
 	tmp=$(mktemp -d)
 	"${GIT[@]}" format-patch -q --zero-commit --no-signature --no-stat -o "$tmp" base..HEAD
-	mkdir -p "$PDIR"
-	# Drop the patches of the old series, then write the new ones.
-	series_list | while read -r p; do rm -f "$PDIR/$p"; done
-	: >"$SERIES.tmp"
-	for p in "$tmp"/*.patch; do
-		[ -e "$p" ] || continue
-		cp "$p" "$PDIR/$(basename "$p")"
-		basename "$p" >>"$SERIES.tmp"
-	done
-	mv "$SERIES.tmp" "$SERIES"
+	ps_write "$PDIR" "$tmp"
 	rm -rf "$tmp"
-	"${GIT[@]}" rev-parse HEAD >"$SRC/.git/rig-head"
-	series_sum >"$SRC/.git/rig-series.sum"
+	ps_record "$SRC" "$PDIR"
 	say "build-qemu: exported $(series_list | wc -l) patches to $PDIR"
 	cat "$SERIES"
 }

@@ -13,6 +13,7 @@
 #     (ps_guard dies unless FORCE=1).
 # Callers may set PS_SUM_FILE / PS_HEAD_FILE (default series-applied /
 # series-head) to keep the state names an existing tree already has.
+# shellcheck disable=SC2034 # (PS_* are read here, set by the callers)
 
 ps_files() { # PDIR: the patch file names in series order
 	[ -f "$1/series" ] || return 0
@@ -54,26 +55,48 @@ ps_guard() { # SRC WHAT: refuse to discard unexported work (FORCE=1 overrides)
 # ps_apply SRC PDIR BRANCH LOG [GIT-AM-OPTION...]: make BRANCH = base +
 # every patch of PDIR/series (git am, committer date = author date and a
 # fixed committer, so the same files give the same commits) and check it
-# out. Only files the old or the new stack touch are rewritten; the others
-# keep their mtimes (incremental builds). A patch that does not apply puts
-# SRC back where it was and dies naming the patch and LOG.
+# out. A patch that does not apply leaves SRC as it was and dies naming the
+# patch and LOG. Where SRC itself is built (QEMU), PS_SCRATCH=1 applies
+# the patches in a scratch worktree (SRC.am.tmp) and then moves SRC there
+# with one checkout, which rewrites only the files that differ, so the
+# others keep their mtimes and the build stays incremental. Without it
+# (the kernel workspace, 1 GB: its variants are built in worktrees of
+# their own) the stack is re-applied in place.
 ps_apply() {
-	local src=$1 pdir=$2 branch=$3 log=$4 p old
+	local src=$1 pdir branch=$3 log=$4 p at old new
+	pdir=$(cd "$2" && pwd)
 	shift 4
-	local G=(git -C "$src" -c user.name=rig -c user.email=rig@localhost -c commit.gpgsign=false)
-	old=$("${G[@]}" rev-parse HEAD)
-	"${G[@]}" am --abort >/dev/null 2>&1 || true
-	if ps_forced; then "${G[@]}" checkout -q -f -B "$branch" base; else "${G[@]}" checkout -q -B "$branch" base; fi
+	local G=(-c user.name=rig -c user.email=rig@localhost -c commit.gpgsign=false)
+	old=$(git -C "$src" rev-parse HEAD)
+	git -C "$src" am --abort >/dev/null 2>&1 || true
+	if [ "${PS_SCRATCH:-0}" = 1 ]; then
+		at=$src.am.tmp
+		git -C "$src" worktree remove --force "$at" >/dev/null 2>&1 || rm -rf "$at"
+		git -C "$src" worktree prune
+		git -C "$src" worktree add -q --detach "$at" base
+	else
+		at=$src
+		if ps_forced; then git -C "$src" checkout -q -f -B "$branch" base; else git -C "$src" checkout -q -B "$branch" base; fi
+	fi
 	: >"$log"
 	while read -r p; do
-		if [ ! -f "$pdir/$p" ] || ! "${G[@]}" am -q --committer-date-is-author-date "$@" "$pdir/$p" >>"$log" 2>&1; then
+		if [ ! -f "$pdir/$p" ] || ! git -C "$at" "${G[@]}" am -q --committer-date-is-author-date "$@" "$pdir/$p" >>"$log" 2>&1; then
 			[ -f "$pdir/$p" ] || echo "$pdir/series names $p, which does not exist" >>"$log"
-			"${G[@]}" am --abort >/dev/null 2>&1 || true
-			"${G[@]}" checkout -q -f -B "$branch" "$old"
+			git -C "$at" am --abort >/dev/null 2>&1 || true
+			if [ "$at" = "$src" ]; then
+				git -C "$src" checkout -q -f -B "$branch" "$old"
+			else
+				git -C "$src" worktree remove --force "$at"
+			fi
 			tail -n 15 "$log" >&2
 			die "FAILED: stage 'patch stack' (patch $p does not apply; $src left as it was), log: $log"
 		fi
 	done < <(ps_files "$pdir")
+	if [ "$at" != "$src" ]; then
+		new=$(git -C "$at" rev-parse HEAD)
+		git -C "$src" worktree remove --force "$at"
+		if ps_forced; then git -C "$src" checkout -q -f -B "$branch" "$new"; else git -C "$src" checkout -q -B "$branch" "$new"; fi
+	fi
 	ps_record "$src" "$pdir"
 }
 
