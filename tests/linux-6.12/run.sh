@@ -11,9 +11,12 @@
 #   static  tests/static/stage.sh with KSERIES=6.12: checkpatch, and no new
 #           W=1 / sparse / kernel-doc finding in the touched files, each
 #           shown to fail on tests/linux-6.12/static-bad.patch.
-#   build   plain 6.12 (variant anchor-6.12, tests/anchors/anchors.sh build 6.12)
-#           and every prefix of the series in variant series-6.12
-#           ($CACHE/v/series-6.12/{src,build}, incremental, one build dir).
+#   build   = build-top + bisect:
+#           build-top: plain 6.12 (variant anchor-6.12, tests/anchors/anchors.sh
+#           build 6.12) and the top of the series (variant series-6.12,
+#           $CACHE/v/series-6.12/{src,build}): the kernels of "vm";
+#           bisect: every shorter prefix in variant series-6.12-bisect (one
+#           incremental build dir; "vm" may run meanwhile).
 #   vm      in the emulated machine with lockdep (CONFIG_PROVE_LOCKING=y),
 #           on 6.12 + series and, as the negative control, on plain 6.12:
 #           - the vfio_ap selftest (built from the series' last patch)
@@ -64,51 +67,91 @@ quick() {
 	rm -f "$log.one"
 }
 
-build() {
-	local src wt G W stamp c i n
+tree_at() { # VARIANT COMMIT: the variant's worktree of the 6.12 workspace at COMMIT
+	local wt src
+	src=$("$TOP/scripts/workspace.sh" path)
+	wt=$(vsrc "$1")
+	if [ ! -d "$wt" ]; then
+		git -C "$src" worktree prune
+		mkdir -p "$(dirname "$wt")"
+		git -C "$src" worktree add -q --detach "$wt" base
+	fi
+	# keep mtimes of unchanged files: only switch when needed
+	[ "$(git -C "$wt" rev-parse HEAD)" = "$2" ] || git -C "$wt" checkout -q --detach -f "$2"
+}
+
+# build-top: plain 6.12 (anchor-6.12) and the top of the series (series-6.12),
+# the two kernels of the VM checks.
+build_top() {
+	local src top
 	"$TOP/tests/anchors/anchors.sh" build 6.12 >&2 || { ko "plain 6.12 build (tests/anchors/anchors.sh build 6.12)"; return 1; }
 	"$TOP/scripts/workspace.sh" init >&2 || { ko "the series does not apply to 6.12.117"; return 1; }
 	src=$("$TOP/scripts/workspace.sh" path)
-	wt=$(vsrc "$V")
-	G=(git -C "$src" -c user.name=rig -c user.email=rig@localhost)
-	if [ ! -d "$wt" ]; then
-		"${G[@]}" worktree prune
-		mkdir -p "$(dirname "$wt")"
-		"${G[@]}" worktree add -q --detach "$wt" base
-	fi
-	W=(git -C "$wt" -c user.name=rig -c user.email=rig@localhost)
-	stamp=$(vdir "$V")/.bisect-ok
-	mapfile -t commits < <("${G[@]}" rev-list --reverse base..series)
+	top=$(git -C "$src" rev-parse series)
+	tree_at "$V" "$top"
+	nice -n 10 "$TOP/scripts/build-kernel.sh" "$V" anchor-6.x.config >&2 ||
+		{ ko "the series (top) does not build, log: $(logfile "build-$V")"; return 1; }
+}
+
+# bisect: every shorter prefix in its own variant (series-6.12-bisect, one
+# incremental build dir), so that the series kernel stays as it is and the
+# VM checks can run meanwhile; the top is the build of build_top.
+bisect() {
+	local src stamp c i n
+	src=$("$TOP/scripts/workspace.sh" path)
+	stamp=$(vdir "$V-bisect")/.bisect-ok
+	mapfile -t commits < <(git -C "$src" rev-list --reverse base..series)
 	n=${#commits[@]} i=0
 	for c in "${commits[@]}"; do
 		i=$((i + 1))
-		if ! grep -qx "$c" "$stamp" 2>/dev/null; then
-			say "linux-6.12: building prefix $i/$n: $("${G[@]}" log -1 --format=%s "$c")" >&2
-			[ "$("${W[@]}" rev-parse HEAD)" = "$c" ] || "${W[@]}" checkout -q --detach -f "$c"
-			if ! nice -n 10 "$TOP/scripts/build-kernel.sh" "$V" anchor-6.x.config >&2; then
-				ko "prefix $i/$n does not build: $("${G[@]}" log -1 --format=%s "$c"), log: $(logfile "build-$V")"
-				return 1
-			fi
-			echo "$c" >>"$stamp"
+		[ "$i" -lt "$n" ] || break
+		grep -qx "$c" "$stamp" 2>/dev/null && continue
+		say "linux-6.12: building prefix $i/$n: $(git -C "$src" log -1 --format=%s "$c")" >&2
+		tree_at "$V-bisect" "$c"
+		if ! nice -n 10 "$TOP/scripts/build-kernel.sh" "$V-bisect" anchor-6.x.config >&2; then
+			ko "prefix $i/$n does not build: $(git -C "$src" log -1 --format=%s "$c"), log: $(logfile "build-$V-bisect")"
+			return 1
 		fi
+		mkdir -p "$(dirname "$stamp")"
+		echo "$c" >>"$stamp"
 	done
-	# the tree ends at the top of the series (a warm run checks out nothing)
-	[ "$("${W[@]}" rev-parse HEAD)" = "${commits[n - 1]}" ] || {
-		"${W[@]}" checkout -q --detach -f "${commits[n - 1]}"
-		nice -n 10 "$TOP/scripts/build-kernel.sh" "$V" anchor-6.x.config >&2 || { ko "series build"; return 1; }
-	}
 	ok "bisect: all $n prefixes of the 6.12 series build for s390x"
 }
+
+build() { build_top && bisect; }
 
 selftest_bin() { # static s390x binary from the series' selftest patch
 	local bin=$CACHE/selftest-6.12/vfio_ap_test log
 	log=$(logfile selftest-build-6.12)
 	mkdir -p "$(dirname "$bin")"
+	rm -f "$bin"
 	if ! make -C "$(vsrc "$V")/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
 		OUTPUT="$(dirname "$bin")" >"$log" 2>&1 || [ ! -x "$bin" ]; then
 		return 1
 	fi
 	echo "$bin"
+}
+
+# The same selftest source built against 5.10's kselftest_harness.h (what
+# make check and make anchors run everywhere): used for the runtime checks
+# when the series' copy does not build in the 6.12 tree, so that a build
+# problem of the test does not hide the kernel results.
+selftest_bin_510() {
+	local t=$CACHE/selftest-6.12/harness-5.10 out=$CACHE/selftest-6.12/from-5.10 log p
+	log=$(logfile selftest-build-6.12-from-5.10)
+	if [ ! -f "$t/tools/testing/selftests/lib.mk" ]; then
+		"$TOP/scripts/fetch.sh" kernel >&2 || return 1
+		rm -rf "$t" && mkdir -p "$t"
+		tar -xf "$CACHE/dl/linux-$KVER.tar.xz" -C "$t" --strip-components=1 --wildcards \
+			'*/tools/testing/selftests/lib.mk' '*/tools/testing/selftests/kselftest.h' \
+			'*/tools/testing/selftests/kselftest_harness.h' '*/tools/testing/selftests/kselftest/*' \
+			'*/tools/include/*' '*/tools/scripts/*' '*/scripts/subarch.include' >"$log" 2>&1 || return 1
+	fi
+	p=$(grep -v -e '^#' -e '^[[:space:]]*$' "$TOP/patches/linux/series" | grep -m1 'selftests-vfio_ap') || return 1
+	rm -rf "$t/tools/testing/selftests/vfio_ap" "$out" && mkdir -p "$out"
+	(cd "$t" && git apply --include='tools/testing/selftests/vfio_ap/*' "$TOP/patches/linux/$p") >>"$log" 2>&1 || return 1
+	make -C "$t/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static OUTPUT="$out" >>"$log" 2>&1 || return 1
+	echo "$out/vfio_ap_test"
 }
 
 fixture_ko() { # VARIANT -> path of the fixture module built against it
@@ -126,8 +169,13 @@ vmline() { tr -d '\r' <"$1" | sed -n "s/^$2: //p" | tail -n 1; }
 
 vm() {
 	local k kb label bin log r ko_path res n lines
-	bin=$(selftest_bin) || { ko "static s390x build of the selftest, log: $(logfile selftest-build-6.12)"; return 1; }
-	ok "selftest builds statically for s390x from the series ($(stat -c %s "$bin") bytes)"
+	if bin=$(selftest_bin); then
+		ok "the series' selftest builds statically for s390x in the 6.12 tree ($(stat -c %s "$bin") bytes)"
+	else
+		ko "the series' selftest does not build in the 6.12 tree: $(grep -m1 'error:' "$(logfile selftest-build-6.12)"), log: $(logfile selftest-build-6.12)"
+		bin=$(selftest_bin_510) || { ko "fallback build of the selftest against 5.10's harness, log: $(logfile selftest-build-6.12-from-5.10)"; return 1; }
+		say "linux-6.12: runtime checks use the same selftest source built against 5.10's kselftest_harness.h ($bin)"
+	fi
 	[ -n "${QEMU:-}" ] || [ -x "$CACHE/qemu/build/qemu-system-s390x" ] || "$TOP/scripts/build-qemu.sh" >&2
 	mkdir -p "$CACHE/anchors"
 	res=$CACHE/anchors/results-6.12-series.txt
@@ -227,12 +275,14 @@ case $mode in
 quick) quick ;;
 static) "$TOP/tests/static/stage.sh" ;;
 build) build ;;
+build-top) build_top ;;
+bisect) bisect ;;
 vm) vm ;;
 all)
 	quick
 	build && { "$TOP/tests/static/stage.sh" || fail=$((fail + 1)); vm; }
 	;;
-*) die "usage: tests/linux-6.12/run.sh [quick|static|build|vm|all]" ;;
+*) die "usage: tests/linux-6.12/run.sh [quick|static|build|build-top|bisect|vm|all]" ;;
 esac
 say "linux-6.12: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
