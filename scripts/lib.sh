@@ -56,6 +56,18 @@ die() { printf '%s\n' "$*" >&2; exit 1; }
 
 logfile() { printf '%s/%s.log' "$LOGDIR" "$1"; }
 
+# selftest_build TREE OUTDIR LOG: the vfio_ap kselftest of kernel TREE as
+# static s390x binaries OUTDIR/vfio_ap_*_test (the form tests/selftest/host.sh
+# --selftest takes); on failure the log's tail goes to stderr, status 1.
+selftest_build() {
+	mkdir -p "$2"
+	if ! nice make -C "$1/tools/testing/selftests/vfio_ap" ARCH=s390 CC="${CROSS}gcc" \
+		LDFLAGS=-static OUTPUT="$2" >"$3" 2>&1 || ! ls "$2"/vfio_ap_*_test >/dev/null 2>&1; then
+		tail -n 10 "$3" >&2
+		return 1
+	fi
+}
+
 # watch NAME PID LOG: while PID runs, print "[NAME] running for N s, log:
 # LOG" to stderr every 30 s (long silent steps: VM runs, W=1 builds).
 watch() {

@@ -18,10 +18,8 @@ tests=${LOOP_TESTS:-scenario-series scenario-base selftest}
 "$TOP/scripts/build-qemu.sh" >&2 || die "FAILED: stage 'vm-loop qemu'"
 series=$(BISECT=0 "$TOP/scripts/variants.sh" series | tail -n 1) || die "FAILED: stage 'vm-loop series kernel'"
 "$TOP/scripts/variants.sh" base >/dev/null || die "FAILED: stage 'vm-loop base kernel'"
-bin=$CACHE/selftest/vfio_ap_test
-mkdir -p "$(dirname "$bin")"
-make -C "$(vsrc series)/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
-	OUTPUT="$(dirname "$bin")" >"$(logfile selftest-build)" 2>&1 && [ -x "$bin" ] ||
+bin=$CACHE/selftest
+selftest_build "$(vsrc series)" "$bin" "$(logfile selftest-build)" ||
 	die "FAILED: stage 'vm-loop selftest build', log: $(logfile selftest-build)"
 
 res=$LOGDIR/loop.txt

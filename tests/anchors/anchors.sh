@@ -54,17 +54,13 @@ build() { # VER
 	say "anchor $v: build (incremental) took $(($(date +%s) - t0)) s, $(vbuild "anchor-$v")"
 }
 
-selftest_bin() { # the static binary 30-selftest.sh uses, from the series tree
-	local wt bin=$CACHE/selftest/vfio_ap_test log
+selftest_bin() { # the static binaries the selftest stage uses, from the series tree
+	local wt bin=$CACHE/selftest log
 	wt=$(vsrc series)
 	"$TOP/scripts/variants.sh" series >/dev/null
 	[ -d "$wt/tools/testing/selftests/vfio_ap" ] || die "anchors: no vfio_ap selftest in the series tree $wt"
-	mkdir -p "$(dirname "$bin")"
 	log=$(logfile selftest-build-anchors)
-	if ! nice make -C "$wt/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
-		OUTPUT="$(dirname "$bin")" >"$log" 2>&1 || [ ! -x "$bin" ]; then
-		die "FAILED: stage 'selftest build', log: $log"
-	fi
+	selftest_build "$wt" "$bin" "$log" || die "FAILED: stage 'selftest build', log: $log"
 	echo "$bin"
 }
 

@@ -76,15 +76,12 @@ if [ ! -x "$apw" ] || [ "$TOP/tests/bench/apwrite.c" -nt "$apw" ]; then
 	mv "$apw.tmp" "$apw"
 fi
 # the selftest binary from the series tree (as tests/selftest/stage.sh)
-wt=$(vsrc series) st=$BDIR/selftest/vfio_ap_test
+# (its stress binary runs in the VM as /vfio_ap_test)
+wt=$(vsrc series) st=$BDIR/selftest/vfio_ap_stress_test
 "$TOP/scripts/variants.sh" series >/dev/null
 [ -d "$wt/tools/testing/selftests/vfio_ap" ] || die "FAILED: stage 'bench selftest build' (no selftest in $wt), log: none"
-mkdir -p "$(dirname "$st")"
 log=$(logfile bench-selftest-build)
-if ! nice make -C "$wt/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
-	OUTPUT="$(dirname "$st")" >"$log" 2>&1 || [ ! -x "$st" ]; then
-	die "FAILED: stage 'bench selftest build', log: $log"
-fi
+selftest_build "$wt" "$(dirname "$st")" "$log" || die "FAILED: stage 'bench selftest build', log: $log"
 
 # ---- runs ------------------------------------------------------------------
 vmfail=0

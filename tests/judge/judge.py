@@ -262,8 +262,9 @@ def parse_tap(lines):
 
 
 def short(name):
-    """kselftest harness names are FIXTURE.CASE: the case is the component."""
-    return name.split(".", 1)[1] if "." in name else name
+    """kselftest harness names are FIXTURE[.VARIANT].CASE: the case is
+    VARIANT_CASE (vfio_ap.apmask.busy -> apmask_busy) or CASE."""
+    return name.split(".", 1)[1].replace(".", "_") if "." in name else name
 
 
 # --------------------------------------------------------------------------
@@ -328,8 +329,10 @@ def dump_kernel_tail(rep, klines, findings, n=40, prefix="    "):
 
 STRESS_KEYS = re.compile(r"^(apmask|aqmask|assign_adapter|unassign_adapter|assign_domain|"
                          r"unassign_domain|assign_control_domain|unassign_control_domain|checks)")
-DEFAULT_CASES = ["apmask_busy", "aqmask_busy", "assign_reserved", "assign_shared",
-                 "mask_no_conflict", "mask_syntax", "bad_input", "stress"]
+DEFAULT_CASES = ["apmask_busy", "aqmask_busy", "apmask_no_conflict", "aqmask_no_conflict",
+                 "assign_reserved", "assign_shared", "mask_syntax", "bad_input", "stress"]
+# the selftest's one line when the AP bus left released queues unbound
+REPROBE_NOTE = "# drivers_probe workaround: "
 
 
 def selftest_tap_lines(lines):
@@ -349,8 +352,12 @@ def selftest_tap_lines(lines):
 def case_details(tap_lines):
     """First failure message per case and the stress counters."""
     first_exp, first_msg = {}, {}
-    stress, deadlock = [], ""
+    stress, deadlock, cur = [], "", None
     for l in tap_lines:
+        m = re.match(r"^#\s+RUN\s+(\S+)", l)
+        if m:  # TH_LOG names the test without its variant: use the RUN line
+            cur = short(m.group(1))
+            continue
         m = re.match(r"^# stress: (.*)$", l)
         if m:
             s = m.group(1)
@@ -361,7 +368,7 @@ def case_details(tap_lines):
             continue
         m = re.match(r"^# [^:]*:\d+:([a-z_]+):(.*)$", l)
         if m:
-            nm, msg = m.group(1), m.group(2)
+            nm, msg = cur or m.group(1), m.group(2)
             msg = re.sub(r"^[a-z_]+:", "", msg)
             if msg.startswith("Expected "):
                 first_exp.setdefault(nm, msg)
@@ -476,6 +483,20 @@ def cmd_selftest(a):
             rep.ko("console shows kernel reports: %s" % summarize(findings))
         else:
             rep.ok("no lockdep/WARNING/BUG/Oops/KASAN/hung task/panic reports on the console")
+        # the drivers_probe workaround (kernels without the reprobe fix)
+        note = [l for l in tap_lines if l.startswith(REPROBE_NOTE)]
+        if a.reprobe == "none" and complete:
+            if note:
+                rep.ko("the AP bus did not reprobe released queues: %s" % note[0][2:])
+            else:
+                rep.ok("released queues were reprobed by the AP bus (no drivers_probe workaround)")
+        elif a.reprobe == "needed" and complete:
+            if note:
+                rep.ok("the selftest needed and reported the drivers_probe workaround (%s)" % note[0][2:])
+            else:
+                rep.ko("expected the drivers_probe workaround line (a kernel without the reprobe fix, only vfio_ap loaded)")
+        elif note:
+            rep.note("note: %s: %s" % (a.label, note[0][2:]))
         rc_line = [l[len("VFIOAP-RC: "):].strip() for l in tap_lines if l.startswith("VFIOAP-RC: ")]
         if kind == "pass" and complete:
             if rc_line and rc_line[-1] == "0":
@@ -650,6 +671,7 @@ def main(argv=None):
     s.add_argument("--vm-exit", type=int)
     s.add_argument("--timeout")
     s.add_argument("--results")
+    s.add_argument("--reprobe", choices=["report", "none", "needed"], default="report")
     s.set_defaults(fn=cmd_selftest)
 
     s = sp.add_parser("scenario")

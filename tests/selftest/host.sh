@@ -4,9 +4,17 @@
 #
 #   --label NAME        kernel label for the report rows and PASS/FAIL lines
 #   --kernel-build DIR  kernel build dir (bzImage + modules), required
-#   --selftest BIN      static s390x vfio_ap_test binary, required; build it:
-#                         make -C tools/testing/selftests/vfio_ap \
-#                           CC=s390x-linux-gnu-gcc LDFLAGS=-static
+#   --selftest DIR      the static s390x test binaries (vfio_ap_*_test),
+#                       required (a single FILE: the one-binary selftest
+#                       of before the split, with its case names); build
+#                       them (selftest_build in scripts/lib.sh does this):
+#                         make -C tools/testing/selftests/vfio_ap ARCH=s390 \
+#                           CC=s390x-linux-gnu-gcc LDFLAGS=-static OUTPUT=DIR
+#   --tests "T..."      run only these binaries (default: all in DIR)
+#   --reprobe MODE      the drivers_probe workaround line: report (default),
+#                       none (must not appear: the bus reprobes released
+#                       queues), needed (must appear: a kernel without the
+#                       reprobe fix with only vfio_ap loaded)
 #   --expect MODE       pass (default): every case ok, no console findings
 #                       must-fail:CASE,...: negative control: these cases
 #                         must FAIL, the others pass; fail-inuse = the in-use
@@ -47,7 +55,8 @@ set -uo pipefail
 label='' kbuild='' selftest='' expect=pass apmask='' aqmask='' machine='' append=''
 timeout=900 log='' results='' allow_skip='' parse_only='' modules="vfio_ap zcrypt_cex4"
 envs=() qargs=()
-CASES=(apmask_busy aqmask_busy assign_reserved assign_shared mask_no_conflict mask_syntax bad_input stress)
+CASES=(apmask_busy aqmask_busy apmask_no_conflict aqmask_no_conflict assign_reserved assign_shared mask_syntax bad_input stress)
+tests='' reprobe=report cases_given=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--label) label=$2; shift ;;
@@ -66,7 +75,9 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift ;;
 	--results) results=$2; shift ;;
 	--allow-skip) allow_skip=1 ;;
-	--cases) IFS=, read -r -a CASES <<<"$2"; shift ;;
+	--cases) IFS=, read -r -a CASES <<<"$2"; cases_given=1; shift ;;
+	--tests) tests=$2; shift ;;
+	--reprobe) reprobe=$2; shift ;;
 	--parse-only) parse_only=$2; shift ;;
 	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "selftest: unknown option '$1' (see --help)" ;;
@@ -79,9 +90,22 @@ case $expect in pass | fail-inuse | must-fail:* | lockdep | lockdep:*) ;; *) die
 vmrc=0
 if [ -z "$parse_only" ]; then
 	[ -n "$kbuild" ] || die "selftest: --kernel-build DIR is required"
-	[ -f "$selftest" ] || die "selftest: --selftest BIN is required (static s390x build)"
-	file -L "$selftest" 2>/dev/null | grep -q 'S/390.*statically linked' ||
-		say "selftest: warning: $selftest does not look like a static s390x binary"
+	[ -e "$selftest" ] || die "selftest: --selftest DIR (the static s390x test binaries) is required"
+	adds=()
+	if [ -f "$selftest" ]; then	# one binary: the single-file selftest before the split
+		tests=$(basename "$selftest")
+		selftest=$(dirname "$selftest")
+	fi
+	for t in ${tests:-$(cd "$selftest" && ls vfio_ap_*_test 2>/dev/null)}; do
+		[ -x "$selftest/$t" ] || die "selftest: no test binary $selftest/$t"
+		file -L "$selftest/$t" 2>/dev/null | grep -q 'S/390.*statically linked' ||
+			say "selftest: warning: $selftest/$t does not look like a static s390x binary"
+		adds+=(--add "$selftest/$t:/vfio_ap/$t")
+	done
+	[ ${#adds[@]} -gt 0 ] || die "selftest: no vfio_ap_*_test binary in $selftest"
+	if [ -z "$cases_given" ] && [ "$tests" = vfio_ap_test ]; then	# its case names
+		CASES=(apmask_busy aqmask_busy assign_reserved assign_shared mask_no_conflict mask_syntax bad_input stress)
+	fi
 	log=${log:-$LOGDIR/check-vm-$label.log}
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
@@ -99,7 +123,7 @@ if [ -z "$parse_only" ]; then
 	[ -n "$append" ] && ma+=(--append "$append")
 	for q in "${qargs[@]}"; do ma+=(--qemu-arg "$q"); done
 	"$TOP/scripts/run-vm.sh" --kernel-build "$kbuild" --script "$tmp/test.sh" \
-		--add "$selftest:/vfio_ap_test" --timeout "$timeout" --log "$log" --quiet \
+		"${adds[@]}" --timeout "$timeout" --log "$log" --quiet \
 		"${ma[@]}" || vmrc=$?
 else
 	log=$parse_only
@@ -110,7 +134,7 @@ fi
 # Judge: tests/judge/judge.py parses the TAP, scans the kernel's lines with
 # the one pattern file and applies the expectation (same code for a live run
 # and for --parse-only).
-ja=(selftest "$log" --label "$label" --expect "$expect" --cases "$(IFS=,; echo "${CASES[*]}")")
+ja=(selftest "$log" --label "$label" --expect "$expect" --cases "$(IFS=,; echo "${CASES[*]}")" --reprobe "$reprobe")
 [ -n "$results" ] && ja+=(--results "$results")
 [ -n "$allow_skip" ] && ja+=(--allow-skip)
 [ -z "$parse_only" ] && ja+=(--vm-exit "$vmrc" --timeout "$timeout")

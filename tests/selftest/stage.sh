@@ -27,17 +27,13 @@ series=$(quiet "series kernel build" "$S/variants.sh" series) || exit 1
 base=$(quiet "base kernel build" "$S/variants.sh" base) || exit 1
 
 # The selftest is part of the series: build it from the series tree.
-wt=$(vsrc series)
-bin=$CACHE/selftest/vfio_ap_test
-mkdir -p "$(dirname "$bin")"
+bin=$CACHE/selftest
 log=$(logfile selftest-build)
-if ! make -C "$wt/tools/testing/selftests/vfio_ap" CC=${CROSS}gcc LDFLAGS=-static \
-	OUTPUT="$(dirname "$bin")" >"$log" 2>&1 || [ ! -x "$bin" ]; then
-	tail -n 10 "$log"
+if ! selftest_build "$(vsrc series)" "$bin" "$log"; then
 	say "FAIL: selftest: static s390x build of tools/testing/selftests/vfio_ap, log: $log"
 	exit 1
 fi
-say "PASS: selftest: builds statically for s390x ($(stat -c %s "$bin") bytes)"
+say "PASS: selftest: builds statically for s390x ($(cd "$bin" && stat -c '%n %s' vfio_ap_*_test | tr '\n' ' ')bytes)"
 
 rc=0
 res=$LOGDIR/selftest-results.txt

@@ -37,7 +37,22 @@ for q in /sys/bus/ap/devices/*.*; do
 	echo "VFIOAP-QUEUE: ${q##*/} ${drv##*/}"
 done
 echo "VFIOAP-START"
-( /vfio_ap_test 2>&1; echo "VFIOAP-RC: $?" ) | tee /tmp/vfio_ap.out |
+# every test binary in turn (the stress test last); the first failing
+# exit code is the run's
+( rc=0
+for t in /vfio_ap/*; do
+	case $t in *stress*) continue ;; esac
+	"$t" 2>&1
+	r=$?
+	[ "$rc" -ne 0 ] || rc=$r
+done
+for t in /vfio_ap/*stress*; do
+	[ -e "$t" ] || continue
+	"$t" 2>&1
+	r=$?
+	[ "$rc" -ne 0 ] || rc=$r
+done
+echo "VFIOAP-RC: $rc" ) | tee /tmp/vfio_ap.out |
 	while IFS= read -r l; do echo "VFIOAP| $l"; done
 echo "VFIOAP-TAP-BEGIN"
 cat /tmp/vfio_ap.out
