@@ -7,13 +7,16 @@
 #                 the run never owned it
 #   truncate N    only the first N bytes
 #   version N     the version field becomes N
-# The template is checked against the layout below first: a selftest that
-# changed the layout makes this fail loudly instead of planting garbage.
+# The offsets come from the selftest's own header: STATE_LAYOUT is what
+# "lib_check layout" prints (host-check.sh builds lib_check against the
+# selftest), so a changed layout cannot make this plant garbage.
+import os
 import struct
 import sys
 
-SIZE = 788
-OFF = {"magic": 0, "version": 4, "size": 8, "ours_apm": 108, "rsv_apm": 172, "mdev": 236}
+LAY = dict(kv.split("=") for kv in os.environ["STATE_LAYOUT"].split())
+SIZE = int(LAY["size"])
+OFF = {k: int(v) for k, v in LAY.items()}
 UUID_LEN = 36
 
 
@@ -21,11 +24,13 @@ def main():
     tpl, out, kind = sys.argv[1:4]
     arg = sys.argv[4] if len(sys.argv) > 4 else ""
     data = bytearray(open(tpl, "rb").read())
-    magic, version, size = struct.unpack_from("<III", data, 0)
+    magic, = struct.unpack_from("<I", data, OFF["magic"])
+    version, = struct.unpack_from("<I", data, OFF["version"])
+    size, = struct.unpack_from("<I", data, OFF["sizef"])
     if len(data) != SIZE or magic != 0x76666170 or version != 2 or size != SIZE:
         sys.exit(f"plant.py: {tpl} is not a version 2 state file of {SIZE} bytes "
                  f"(len {len(data)}, magic {magic:08x}, version {version}, size {size}): "
-                 "the selftest's layout changed, update plant.py")
+                 "not a state file of this selftest")
     if kind == "name":
         name = arg.encode()[:UUID_LEN]
         data[OFF["mdev"]:OFF["mdev"] + UUID_LEN + 1] = name.ljust(UUID_LEN + 1, b"\0")
