@@ -19,7 +19,9 @@
 #   the one-write log count), BENCH_STRESS_SECS (10), BENCH_LOG_CAP (the
 #   series' cap of refusal lines; default: read from its "... and N more"
 #   line), BENCH_KERNELS (base series 6.1 6.12), BENCH_ROUNDS (1; 2 runs
-#   every kernel twice in the order A B B A and pools the samples' medians).
+#   every kernel twice in the order A B B A and pools the samples' medians),
+#   BENCH_SERIES_VARIANT (series: the hub's series, built with its bisect
+#   pass; dev: the workspace as it is, no bisect pass, for quick runs).
 # Output: the table on stdout and in $CACHE/bench/table.md (raw rows in
 # $CACHE/bench/rows-*.txt, console logs $CACHE/logs/bench-*.log), then
 # PASS:/FAIL: lines for the targets (accepted write at 256 mdevs at most
@@ -33,6 +35,8 @@ REPS=${BENCH_REPS:-200}
 HREPS=${BENCH_HREPS:-5}
 RREPS=${BENCH_RREPS:-50}
 RLWAIT=${BENCH_RLWAIT:-6}
+SV=${BENCH_SERIES_VARIANT:-series}
+case $SV in series | dev) ;; *) die "FAILED: stage 'bench' (BENCH_SERIES_VARIANT must be series or dev), log: none" ;; esac
 SSECS=${BENCH_STRESS_SECS:-10}
 KERNELS=${BENCH_KERNELS:-base series 6.1 6.12}
 for v in "$SIZES" "$REPS" "$HREPS" "$RREPS" "$RLWAIT" "$SSECS" "${BENCH_LOG_CAP:-0}"; do
@@ -45,7 +49,8 @@ export JOBS=${JOBS:-2}
 # ---- inputs ----------------------------------------------------------------
 kb_of() { # LABEL -> build dir
 	case $1 in
-	base | series) vbuild "$1" ;;
+	base) vbuild base ;;
+	series) vbuild "$SV" ;;
 	*) vbuild "anchor-$1" ;;
 	esac
 }
@@ -53,7 +58,9 @@ labels=() notes=()
 for k in $KERNELS; do
 	case $k in
 	base | series)
-		nice "$TOP/scripts/variants.sh" "$k" >/dev/null
+		v=$k
+		[ "$k" = base ] || v=$SV
+		nice "$TOP/scripts/variants.sh" "$v" >/dev/null
 		labels+=("$k")
 		;;
 	6.1 | 6.12)
@@ -77,8 +84,8 @@ if [ ! -x "$apw" ] || [ "$TOP/tests/bench/apwrite.c" -nt "$apw" ]; then
 fi
 # the selftest binary from the series tree (as tests/selftest/stage.sh)
 # (its stress binary runs in the VM as /vfio_ap_test)
-wt=$(vsrc series) st=$BDIR/selftest/vfio_ap_stress_test
-"$TOP/scripts/variants.sh" series >/dev/null
+wt=$(vsrc "$SV") st=$BDIR/selftest/vfio_ap_stress_test
+nice "$TOP/scripts/variants.sh" "$SV" >/dev/null
 [ -d "$wt/tools/testing/selftests/vfio_ap" ] || die "FAILED: stage 'bench selftest build' (no selftest in $wt), log: none"
 log=$(logfile bench-selftest-build)
 selftest_build "$wt" "$(dirname "$st")" "$log" || die "FAILED: stage 'bench selftest build', log: $log"
@@ -131,11 +138,12 @@ cp "$BDIR/rows.txt" "$BDIR/rows-$(date +%Y%m%d-%H%M%S).txt"
 
 # ---- table -----------------------------------------------------------------
 series_rev=$(git -C "$TOP" log -1 --format='%h %s' -- patches/linux 2>/dev/null || echo unknown)
+[ "$SV" = series ] || series_rev="$series_rev; workspace $(git -C "$("$TOP/scripts/workspace.sh" path)" describe --always --dirty 2>/dev/null)"
 {
 	say "## make bench: $start, $(($(date +%s) - t_all)) s"
 	say ""
 	say "Host: $(nproc) cores, shared; 1-min load average at the start of each VM in the rows below."
-	say "Kernels: ${labels[*]} (series = patches/linux at $series_rev); debug test kernels (PROVE_LOCKING, LOCK_STAT)."
+	say "Kernels: ${labels[*]} (series = variant $SV, patches/linux at $series_rev); debug test kernels (PROVE_LOCKING, LOCK_STAT)."
 	for n in "${notes[@]}"; do say "Note: $n."; done
 	say ""
 	awk -v labels="${labels[*]}" -v sizes="$SIZES" -v cap="${BENCH_LOG_CAP:-}" -f "$TOP/tests/bench/table.awk" "$BDIR/rows.txt"
