@@ -144,6 +144,7 @@ series_rev=$(git -C "$TOP" log -1 --format='%h %s' -- patches/linux 2>/dev/null 
 	say ""
 	say "Host: $(nproc) cores, shared; 1-min load average at the start of each VM in the rows below."
 	say "Kernels: ${labels[*]} (series = variant $SV, patches/linux at $series_rev); debug test kernels (PROVE_LOCKING, LOCK_STAT)."
+	say "Emulator: ${QEMU:-$CACHE/qemu/build/qemu-system-s390x}."
 	for n in "${notes[@]}"; do say "Note: $n."; done
 	say ""
 	awk -v labels="${labels[*]}" -v sizes="$SIZES" -v cap="${BENCH_LOG_CAP:-}" -f "$TOP/tests/bench/table.awk" "$BDIR/rows.txt"
