@@ -2,8 +2,8 @@
 # bench.sh (make bench): measured cost of the in-use protection, in the
 # emulated machine, every kernel in the same run (same host state).
 #   P3  latency of an accepted and of a refused apmask/aqmask write with
-#       1, 16 and 256 mdevs (tests/bench/bench.vm.sh, machine ap-adapters=0-3,
-#       ap-domains=0-63 = 256 APQNs), timed in the VM by a static helper
+#       1, 16 and 256 mdevs (tests/bench/bench.vm.sh, emulated adapters 0-3 x
+#       domains 0-63 = 256 APQNs, instant resets), timed in the VM by a static helper
 #       (tests/bench/apwrite.c: write(2) between two CLOCK_MONOTONIC reads)
 #   P4  kernel log lines of ONE refused write at each size
 #   P5  lock_stat hold times of ap_perms_mutex and matrix_dev->lock during
@@ -91,6 +91,15 @@ log=$(logfile bench-selftest-build)
 selftest_build "$wt" "$(dirname "$st")" "$log" || die "FAILED: stage 'bench selftest build', log: $log"
 
 # ---- runs ------------------------------------------------------------------
+# The emulated adapters: the s390-ap-emu device (run-vm.sh --ap) where
+# run-vm.sh has it, else the older machine properties.
+if grep -q -- '--ap)' "$TOP/scripts/run-vm.sh"; then
+	AP256=(--ap adapters=0-3,domains=0-63,reset-time-us=0)
+	AP32=(--ap adapters=0-3,domains=0-7,reset-time-us=0)
+else
+	AP256=(--machine ap-adapters=0-3,ap-domains=0-63)
+	AP32=()
+fi
 vmfail=0
 load() { cut -d' ' -f1 /proc/loadavg; }
 run_bench() { # LABEL ROUND
@@ -98,7 +107,7 @@ run_bench() { # LABEL ROUND
 	log=$LOGDIR/bench-$k-$r.log
 	t0=$(date +%s) l0=$(load)
 	"$TOP/scripts/run-vm.sh" --kernel-build "$(kb_of "$k")" --script "$TOP/tests/bench/bench.vm.sh" \
-		--add "$apw:/apwrite" --machine ap-adapters=0-3,ap-domains=0-63 \
+		--add "$apw:/apwrite" "${AP256[@]}" \
 		--append "bench.sizes=$SIZES bench.reps=$REPS bench.rreps=$RREPS bench.hreps=$HREPS bench.rlwait=$RLWAIT" \
 		--timeout 3600 --quiet --log "$log" || { vmfail=1; say "bench: $k round $r: VM failed, log: $log" >&2; }
 	tr -d '\r' <"$log" | sed -n 's/^.*\(BENCH-[A-Z]*: \)/\1/p' | sed "s/^/$k $r /" >>"$BDIR/rows.txt"
@@ -114,7 +123,7 @@ run_lockstat() { # LABEL
 	log=$LOGDIR/bench-lockstat-$k.log
 	t0=$(date +%s) l0=$(load)
 	"$TOP/scripts/run-vm.sh" --kernel-build "$(kb_of "$k")" --script "$TOP/tests/bench/lockstat.vm.sh" \
-		--add "$st:/vfio_ap_test" --append "bench.stresssecs=$SSECS" \
+		--add "$st:/vfio_ap_test" "${AP32[@]}" --append "bench.stresssecs=$SSECS" \
 		--timeout 1800 --quiet --log "$log" || { vmfail=1; say "bench: lockstat $k: VM failed, log: $log" >&2; }
 	tr -d '\r' <"$log" | sed -n 's/^.*\(BENCH-[A-Z]*: \)/\1/p' | sed "s/^/$k L /" >>"$BDIR/rows.txt"
 	say "bench: P5 on $k took $(($(date +%s) - t0)) s, host load $l0 -> $(load), log: $log"

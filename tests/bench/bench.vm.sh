@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # bench-vm.sh: runs INSIDE the VM (busybox sh) for make bench; host side:
-# tests/bench/bench.sh. Machine: ap-adapters=0-3, ap-domains=0-63 (256 APQNs).
+# tests/bench/bench.sh. Emulated adapters 0-3 x domains 0-63 (256 APQNs).
 # Parameters from the kernel command line (no eval, nothing sourced):
 #   bench.sizes=1,16,256  mdev counts, ascending
 #   bench.reps=N          timed repetitions of an accepted write (default 200)
