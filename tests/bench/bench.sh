@@ -94,10 +94,10 @@ selftest_build "$wt" "$(dirname "$st")" "$log" || die "FAILED: stage 'bench self
 # The emulated adapters: the s390-ap-emu device (run-vm.sh --ap) where
 # run-vm.sh has it, else the older machine properties.
 if grep -q -- '--ap)' "$TOP/scripts/run-vm.sh"; then
-	AP256=(--ap adapters=0-3,domains=0-63,reset-time-us=0)
-	AP32=(--ap adapters=0-3,domains=0-7,reset-time-us=0)
+	AP256=(--ap "adapters=0-3,domains=0-63,reset-time-us=0")
+	AP32=(--ap "adapters=0-3,domains=0-7,reset-time-us=0")
 else
-	AP256=(--machine ap-adapters=0-3,ap-domains=0-63)
+	AP256=(--machine "ap-adapters=0-3,ap-domains=0-63")
 	AP32=()
 fi
 vmfail=0
