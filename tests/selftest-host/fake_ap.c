@@ -220,20 +220,48 @@ static void save_mdev(struct mdev *m)
 	wr(path, buf);
 }
 
+/*
+ * FAKE_AP_NODEFAULT=1: no default queue driver is loaded (reserved queues
+ * have no driver); with it, FAKE_AP_NOREPROBE=1 models 5.10's
+ * __ap_revise_reserved(): a released queue without a driver stays unbound
+ * until drivers_probe.
+ */
 static void rebind(const unsigned char *apm, const unsigned char *aqm)
 {
+	bool nodef = getenv("FAKE_AP_NODEFAULT"), norep = getenv("FAKE_AP_NOREPROBE");
 	char l[4096];
 	unsigned a, q;
 
 	for (a = 0; a < NB; a++)
 		for (q = 0; q < NB; q++) {
-			if (!tb(qexist_card[a], q))
+			bool rsv = tb(apm, a) && tb(aqm, q);
+
+			if (!tb(qexist_card[a], q) || (!rsv && norep && !qdrv[a][q]))
 				continue;
 			p(l, "/sys/bus/ap/devices/%02x.%04x/driver", a, q);
 			unlink(l);
-			symlink(tb(apm, a) && tb(aqm, q) ? "../../../../bus/ap/drivers/cex4queue"
-							 : "../../../../bus/ap/drivers/vfio_ap", l);
+			if (!rsv || !nodef)
+				symlink(rsv ? "../../../../bus/ap/drivers/cex4queue"
+					    : "../../../../bus/ap/drivers/vfio_ap", l);
 		}
+}
+
+/* drivers_probe: a queue without a driver gets the one the masks say */
+static int probe(const char *s)
+{
+	unsigned a, q;
+	bm apm, aqm;
+	char l[4096];
+
+	if (sscanf(s, "%2x.%4x", &a, &q) != 2 || a >= NB || q >= NB || !tb(qexist_card[a], q))
+		return -ENODEV;
+	load_mask("apmask", apm);
+	load_mask("aqmask", aqm);
+	if (!qdrv[a][q] && !(tb(apm, a) && tb(aqm, q))) {
+		p(l, "/sys/bus/ap/devices/%02x.%04x/driver", a, q);
+		symlink("../../../../bus/ap/drivers/vfio_ap", l);
+	}
+	return 0;
 }
 
 /* kernel-like parsers */
@@ -428,6 +456,7 @@ static int emulate(const char *path, const char *s)
 
 	if (!strcmp(r, "/sys/bus/ap/apmask")) return mask_write(true, s);
 	if (!strcmp(r, "/sys/bus/ap/aqmask")) return mask_write(false, s);
+	if (!strcmp(r, "/sys/bus/ap/drivers_probe")) return probe(s);
 	if (!strcmp(r, "/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create")) {
 		char d[4096], u[40];
 		size_t n = strlen(s);

@@ -56,13 +56,15 @@ run_all() {
 
 M0="0xa$(printf 'f%.0s' $(seq 63))"	# bits 1 and 3 clear
 STATE=run/vfio_ap_selftest/state	# the state file, below the fake root
-mkroot() { # DIR: 4 cards x 4 domains; vfio_ap gets cards 1, 3 and domains 1, 3
+mkroot() { # DIR [nodefault]: 4 cards x 4 domains; vfio_ap gets cards 1, 3 and
+	# domains 1, 3; the others have cex4queue (nodefault: no driver)
 	local r=$1 a q
 	rm -rf "$r"
 	mkdir -p "$r/sys/bus/ap/devices" "$r/sys/bus/ap/drivers/vfio_ap" "$r/sys/bus/ap/drivers/cex4queue" \
 		"$r/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough" "$r/run"
 	mkdir -m 0700 "$r/run/vfio_ap_selftest"	# the state directory, as root would have it
 	: >"$r/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create"
+	: >"$r/sys/bus/ap/drivers_probe"
 	echo "$M0" >"$r/sys/bus/ap/apmask"
 	echo "$M0" >"$r/sys/bus/ap/aqmask"
 	for a in 0 1 2 3; do
@@ -71,7 +73,7 @@ mkroot() { # DIR: 4 cards x 4 domains; vfio_ap gets cards 1, 3 and domains 1, 3
 			mkdir -p "$r/sys/bus/ap/devices/0$a.000$q"
 			if [ $((a % 2)) = 1 ] || [ $((q % 2)) = 1 ]; then
 				ln -s ../../../../bus/ap/drivers/vfio_ap "$r/sys/bus/ap/devices/0$a.000$q/driver"
-			else
+			elif [ "${2:-}" != nodefault ]; then
 				ln -s ../../../../bus/ap/drivers/cex4queue "$r/sys/bus/ap/devices/0$a.000$q/driver"
 			fi
 		done
@@ -141,6 +143,29 @@ if [ "$hrc" -ne 124 ] && grep -q '^not ok .* vfio_ap.stress' "$out/hang.out" && 
 else
 	ko "simulated deadlock (exit $hrc): $(grep -E 'stress|DEADLOCK|cleanup' "$out/hang.out" | head -5 | tr '\n' ';')"
 fi
+# Only vfio_ap loaded: the drivers_probe workaround is used, and said in
+# one line, exactly when the bus leaves released queues unbound (the fake's
+# FAKE_AP_NOREPROBE models __ap_revise_reserved() without its fix).
+for mode in fixed unfixed; do
+	r=$out/root-rep-$mode
+	mkroot "$r" nodefault
+	want=none other=needed nr=
+	[ $mode = fixed ] || { want=needed other=none nr=FAKE_AP_NOREPROBE=1; }
+	env FAKE_AP_NODEFAULT=1 $nr VFIO_AP_SYSFS_ROOT=$r \
+		LD_PRELOAD=$out/fake_ap.so timeout 300 "$out/$MASKS" >"$out/rep-$mode.out" 2>&1
+	echo "VFIOAP-RC: $?" >>"$out/rep-$mode.out"
+	{ echo "VFIOAP-TAP-BEGIN"; cat "$out/rep-$mode.out"; echo "VFIOAP-TAP-END"; } >"$out/rep-$mode.log"
+	c=apmask_busy,aqmask_busy,apmask_no_conflict,aqmask_no_conflict
+	if "$top/tests/selftest/host.sh" --label sim-$mode --parse-only "$out/rep-$mode.log" --cases $c \
+		--reprobe $want >"$out/rep-$mode.cv" 2>&1 &&
+		! "$top/tests/selftest/host.sh" --label sim-$mode --parse-only "$out/rep-$mode.log" --cases $c \
+			--reprobe $other >/dev/null 2>&1; then
+		ok "reprobe $mode bus, only vfio_ap: the masks cases pass, workaround line $want ($(grep -m1 -o 'drivers_probe workaround: [0-9]* queue' "$out/rep-$mode.out" || echo absent))"
+	else
+		ko "reprobe $mode bus, only vfio_ap: $(grep -E '^FAIL' "$out/rep-$mode.cv" | head -n 3 | tr '\n' ';')"
+	fi
+done
+
 # ---------------------------------------------------------------------------
 # Root-only state: a stale state of a killed run is recovered; planted or
 # damaged state is refused with one clear message and nothing is written.

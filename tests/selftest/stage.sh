@@ -4,6 +4,10 @@
 # tests/selftest/host.sh, in-VM side: tests/selftest/vm.sh).
 #   5.10 + series      every case passes, no lockdep/WARN/BUG/hung task
 #   5.10 base          negative control: the in-use cases must fail
+#   5.10 + series, only vfio_ap loaded: released queues are reprobed by the
+#                      bus (no drivers_probe workaround) once the series
+#                      has the __ap_revise_reserved() fix (before: needed)
+#   5.10 base, only vfio_ap loaded: the workaround is needed and reported
 #   5.10 wrong order   negative control: lockdep must report the circular
 #                      dependency between ap_perms_mutex and matrix_dev->lock
 # A negative control that passes is a FAIL.
@@ -42,6 +46,19 @@ res=$LOGDIR/selftest-results.txt
 	--expect pass --results "$res" || rc=1
 "$TOP/tests/selftest/host.sh" --label 5.10-base --kernel-build "$base" --selftest "$bin" \
 	--expect fail-inuse --results "$res" || rc=1
+# Only vfio_ap loaded (no default queue driver): a queue a mask write
+# releases must be reprobed by the bus itself. Without the
+# __ap_revise_reserved() fix it stays unbound and the selftest needs (and
+# reports) its drivers_probe workaround: required on the base (the
+# control that the detection works) and, until the fix is in the series,
+# on the series; with the fix, the series must not need it.
+mask_cases=apmask_busy,aqmask_busy,apmask_no_conflict,aqmask_no_conflict
+if grep -v '^#' "$TOP/patches/linux/series" | grep -q reprobe; then want=none; else want=needed; fi
+"$TOP/tests/selftest/host.sh" --label 5.10-series-vfio_ap-only --kernel-build "$series" --selftest "$bin" \
+	--modules vfio_ap --tests vfio_ap_masks_test --cases "$mask_cases" --reprobe "$want" || rc=1
+"$TOP/tests/selftest/host.sh" --label 5.10-base-vfio_ap-only --kernel-build "$base" --selftest "$bin" \
+	--modules vfio_ap --tests vfio_ap_masks_test --cases "$mask_cases" --reprobe needed \
+	--expect must-fail:apmask_busy,aqmask_busy || rc=1
 if wrong=$(quiet "wrong-lock-order kernel build" "$S/variants.sh" wrongorder); then
 	"$TOP/tests/selftest/host.sh" --label 5.10-wrongorder --kernel-build "$wrong" --selftest "$bin" \
 		--expect lockdep --results "$res" || rc=1
