@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 SC := scripts
 
-.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu static anchors bench linux-6.12
+.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu static anchors bench linux-6.12 coverage kasan
 
 help:
 	@echo "make demo       build the patched kernel and the emulator, show the main demo"
@@ -25,6 +25,8 @@ help:
 	@echo "make linux-6.12 the 6.12 improvement series (patches/linux-6.12): static"
 	@echo "                checks, every prefix built, runtime checks in the VM"
 	@echo "                (KSERIES=6.12 make workspace / make export for its work tree)"
+	@echo "make coverage   changed-line coverage of the series (gcov kernel; tests/reach)"
+	@echo "make kasan      selftest + stand-in cases on a KASAN series kernel (tests/reach)"
 
 setup:
 	$(SC)/setup.sh
@@ -73,3 +75,9 @@ bench: setup
 
 linux-6.12: setup
 	tests/linux-6.12/run.sh all
+
+coverage: setup
+	tests/reach/coverage.sh
+
+kasan: setup
+	tests/reach/kasan.sh

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# tests/reach/coverage.sh (make coverage): changed-line coverage of the series.
+#  1. the series kernel with gcov on drivers/s390/crypto: worktree
+#     variant gcov ($CACHE/v/gcov/{src,build}) = series + tests/kernel-fixups
+#     + tests/reach/gcov-profile.patch, config + configs/gcov.config
+#     (ccache off: the .gcno files must match the objects)
+#  2. VM 1: the kselftest, then every standin_test case, then a vfio_ap
+#     unload/reload; VM 2: the admin scenario (tests/scenario/vm.sh, real
+#     mdevctl/lszcrypt). Each copies /sys/kernel/debug/gcov out through
+#     the console (base64 tar).
+#  3. host: gcov-tool merges the counters, gcov -j reads them, coverage.py
+#     prints the per-patch table and every changed line that did not run
+#     with its reason (tests/reach/coverage-reasons.txt).
+# Fails if < 90 % ran, a refusal-path line did not run, or a line lacks a
+# reason. The table also goes to $CACHE/reach/coverage.md.
+set -uo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+R=$TOP/tests/reach
+S=$TOP/scripts
+GCOV=${CROSS}gcov
+GCOVTOOL=${CROSS}gcov-tool
+command -v "$GCOV" >/dev/null || die "FAILED: stage 'coverage': $GCOV missing (gcc-s390x-linux-gnu)"
+
+"$S/build-qemu.sh" >/dev/null || die "FAILED: stage 'coverage' (QEMU build)"
+"$S/workspace.sh" init >/dev/null || die "FAILED: stage 'coverage' (workspace)"
+SRC=$("$S/workspace.sh" path)
+wt=$(vsrc gcov)
+# its own variant: the series + the rig's kernel fixups + the gcov Makefile line
+"$R/tree.sh" gcov series "$TOP"/tests/kernel-fixups/*.patch "$R/gcov-profile.patch" ||
+	die "FAILED: stage 'coverage' (tree $wt)"
+G=(git -C "$SRC" -c user.name=rig -c user.email=rig@localhost)
+kb=$(vbuild gcov)
+CCACHE_DISABLE=1 "$S/build-kernel.sh" gcov gcov.config >/dev/null ||
+	die "FAILED: stage 'coverage' (gcov kernel build), log: $(logfile build-gcov)"
+parts=$("$R/build.sh" "$kb" "$wt" "$CACHE/reach/gcov" | tail -n 1) || die "FAILED: stage 'coverage' (stand-in parts)"
+
+# the kselftest, from the series tree (as tests/selftest/stage.sh)
+bin=$CACHE/selftest/vfio_ap_test
+mkdir -p "$(dirname "$bin")"
+make -C "$wt/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
+	OUTPUT="$(dirname "$bin")" >"$(logfile selftest-build)" 2>&1 && [ -x "$bin" ] ||
+	die "FAILED: stage 'coverage' (selftest build), log: $(logfile selftest-build)"
+
+out=$CACHE/reach/coverage
+rm -rf "$out" && mkdir -p "$out"/{vm1,vm2,merged,json}
+# VM 1: kselftest + stand-in cases (+ a vfio_ap unload/reload at the end)
+"$R/run.sh" --label 5.10-gcov --kernel-build "$kb" --parts "$parts" --selftest "$bin" \
+	--planted "" --gcov "$out/vm1.tar.gz" --timeout 1200 >"$out/rows1.txt"
+grep -E '^reach\|' "$out/rows1.txt" | grep -v '|ok|' || true
+# VM 2: the admin scenario with mdevctl/lszcrypt, then the counters
+mapfile -t adds < <("$S/clients-overlay.sh" --add-args)
+{
+	echo "export MODE=series"
+	echo "sh /reach/scenario.sh"
+	echo "rmmod vfio_ap; modprobe vfio_ap"
+	sed -n '/^if \[ -n "\$GCOV" \]; then/,/^fi$/p' "$R/run.sh" | sed '1d;$d'
+	echo "exit 0"
+} >"$out/vm2.sh"
+cp "$TOP/tests/scenario/vm.sh" "$out/scenario.sh"
+"$S/run-vm.sh" --kernel-build "$kb" --script "$out/vm2.sh" "${adds[@]}" \
+	--add "$out/scenario.sh:/reach/scenario.sh" \
+	--append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" --timeout 600 \
+	--log "$LOGDIR/reach-5.10-gcov-scenario.log" --quiet >/dev/null 2>&1
+tr -d '\r' <"$LOGDIR/reach-5.10-gcov-scenario.log" | grep -E '^(PASS|FAIL): ' | sed 's/^/  scenario: /'
+tr -d '\r' <"$LOGDIR/reach-5.10-gcov-scenario.log" | sed -n '/^REACH-GCOV-BEGIN/,/^REACH-GCOV-END/p' | sed '1d;$d' |
+	base64 -d >"$out/vm2.tar.gz" 2>/dev/null || true
+
+n=0
+for v in vm1 vm2; do
+	if tar xzf "$out/$v.tar.gz" -C "$out/$v" 2>/dev/null; then
+		n=$((n + 1))
+	else
+		say "FAIL: coverage: no gcov data from $v (console: $LOGDIR/reach-5.10-gcov*.log)"
+	fi
+done
+[ "$n" -eq 2 ] || exit 1
+# gcov data path in debugfs = the build dir's absolute path
+d1=$out/vm1$kb/drivers/s390/crypto
+d2=$out/vm2$kb/drivers/s390/crypto
+[ -d "$d1" ] && [ -d "$d2" ] || die "FAIL: coverage: no counters for drivers/s390/crypto in the VM data"
+"$GCOVTOOL" merge -o "$out/merged" "$d1" "$d2" || die "FAIL: coverage: gcov-tool merge failed"
+cp "$kb"/drivers/s390/crypto/*.gcno "$out/merged/"
+(cd "$out/json" && for f in "$out"/merged/*.gcda; do
+	"$GCOV" -j -o "$out/merged" "$f" >/dev/null 2>&1
+done)
+"${G[@]}" log --format=%s --reverse base..series -- '*.c' '*.h' ':!tools' >"$out/subjects.txt"
+python3 "$R/coverage.py" "$wt" "$out/subjects.txt" "$out/json" "$R/coverage-reasons.txt" \
+	--markdown "$CACHE/reach/coverage.md"
