@@ -8,7 +8,8 @@ SERIES_SUBJECTS  file, one subject per line: the series' C patches, in order
 GCOV_DIR         folder with the *.gcov.json.gz that gcov -j wrote
 REASONS          tests/reach/coverage-reasons.txt: "file|text|reason" lines;
                  an unexecuted changed line whose source contains "text"
-                 gets that reason
+                 gets that reason ("a\\nb": the line before contains a,
+                 this one b)
 
 A changed line is a line of the final tree that `git blame` attributes to a
 commit of the series (the lines a patch added or changed and that survive
@@ -79,6 +80,7 @@ def main():
         base = os.path.basename(path)
         lines = blame(tree, path)
         after_call = 0
+        src = {n: text for n, _, text in lines}
         for n, subj, text in lines:
             c = cov.get(base, {}).get(n)
             if c is None:  # not executable
@@ -97,7 +99,9 @@ def main():
                 per[subj][1] += 1
             refusal = bool(REFUSAL.search(text))
             if c == 0:
-                why = next((w for f, t, w in reasons if f == base and t in text), None)
+                # "text" may span the line before: "prev\\nthis"
+                ctx = src.get(n - 1, "").strip() + "\\n" + text.strip()
+                why = next((w for f, t, w in reasons if f == base and (t in text or t in ctx)), None)
                 patch = subjects.index(subj) + 1
                 missed.append((patch, base, n, text.strip(), why))
                 if refusal:

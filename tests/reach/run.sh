@@ -15,6 +15,8 @@
 #                        the console into FILE (.tar.gz) at the end
 #   --env VAR=VAL        environment for standin_test (repeatable)
 #   --timeout SEC        VM timeout (default 600)
+#   --run-limit SEC      longest wait for one test run in the VM (default
+#                        300); a run stuck in the kernel is left behind
 #   --log FILE           console log (default $LOGDIR/reach-NAME.log)
 # Rows on stdout: "reach|LABEL|RUN|CASE|ok|detail" / "...|not ok|reason",
 # RUN = main, a planted module's name, or kselftest; then
@@ -23,7 +25,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
-label='' kbuild='' parts='' cases='' planted='' selftest='' gcov='' timeout=600 log=''
+label='' kbuild='' parts='' cases='' planted='' selftest='' gcov='' timeout=600 log='' run_limit=300
 envs=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--gcov) gcov=$2; shift ;;
 	--env) envs+=("$2"); shift ;;
 	--timeout) timeout=$2; shift ;;
+	--run-limit) run_limit=$2; shift ;;
 	--log) log=$2; shift ;;
 	*) die "reach run: unknown option '$1'" ;;
 	esac
@@ -59,6 +62,7 @@ done
 	echo "PLANTED='${planted//\'/}'"
 	echo "SELFTEST='${selftest:+1}'"
 	echo "GCOV='${gcov:+1}'"
+	echo "RUN_LIMIT=$run_limit"
 	for e in "${envs[@]}"; do
 		case $e in [A-Za-z_]*=*) printf 'export %s=%q\n' "${e%%=*}" "${e#*=}" ;; esac
 	done
@@ -72,11 +76,18 @@ for m in zcrypt_cex4 vfio_ap vfio_iommu_type1; do
 done
 insmod /reach/vfio_ap_standin.ko 2>&1 | sed 's/^/REACH-MOD| /'
 echo "REACH-MASKS: $(cat /sys/bus/ap/apmask) $(cat /sys/bus/ap/aqmask)"
-run() { # LABEL ARGS...: framed output, as TAP
+run() { # LABEL ARGS...: framed output, as TAP; bounded: a task stuck
+	# in the kernel (a deadlock) cannot be killed, so do not wait for it
 	l=$1
 	shift
-	"$@" >/tmp/out 2>&1
-	rc=$?
+	rm -f /tmp/rc
+	( "$@" >/tmp/out 2>&1; echo $? >/tmp/rc ) &
+	i=0
+	while [ ! -f /tmp/rc ] && [ $i -lt "$RUN_LIMIT" ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	rc=$(cat /tmp/rc 2>/dev/null || echo "stuck after ${RUN_LIMIT}s")
 	echo "REACH-BEGIN $l"
 	sed "s/^/REACH|$l| /" /tmp/out
 	echo "REACH-END $l rc=$rc"

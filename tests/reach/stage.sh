@@ -44,7 +44,7 @@ PLANTED="planted-inuse-skips-attached:apmask_busy_attached planted-no-busy-when-
 "$R/run.sh" --label 5.10-base --kernel-build "$base" --parts "$pb" \
 	--cases "attach_crycb apmask_busy_attached window_adapter" >>"$rows"
 "$R/run.sh" --label 5.10-wrongorder --kernel-build "$wrong" --parts "$pw" --cases race \
-	--env STANDIN_RACE_SECS=4 >>"$rows"
+	--env STANDIN_RACE_SECS=4 --run-limit 40 --timeout 240 >>"$rows"
 grep '^reach-info|' "$rows" | sed 's/^reach-info|\([^|]*\)|\([^|]*\)|/  [\1 \2] /'
 
 rc=0
