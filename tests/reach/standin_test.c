@@ -549,7 +549,7 @@ static int window_case(const char *maskfile, const char *add, const char *undo,
 	pid = fork();
 	if (pid == 0)
 		_exit(wr(maskfile, add));
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < 1500; i++) {	/* 15 s: TCG on a loaded host is slow */
 		rd(WINDOW, st, sizeof(st));
 		if (!strcmp(st, "stopped"))
 			break;
