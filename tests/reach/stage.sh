@@ -2,7 +2,8 @@
 # order: 40
 # reach stage: vfio_ap with a stand-in attach with no vCPUs, and the mask-commit
 # window (tests/reach/README.md). Test-only kernel code: tests/reach/kmod
-# (module) and tests/kernel-fixups/0002 (window gate).
+# (module) and tests/kernel-fixups/0002-s390-ap-TEST-ONLY-stop-a-mask-write-between-its-commit.patch
+# (window gate).
 #   5.10 + series      every standin_test case passes, console clean;
 #                      each planted defect (tests/reach/fixtures) makes the
 #                      case made for it FAIL (negative controls)
