@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# order: 40
-# reach stage: vfio_ap with a stand-in attach with no vCPUs, and the mask-commit
+# tests/reach/check-standin.sh: vfio_ap with a stand-in attach with no vCPUs, and the mask-commit
 # window (tests/reach/README.md). Test-only kernel code: tests/reach/kmod
 # (module) and tests/kernel-fixups/0002-s390-ap-TEST-ONLY-stop-a-mask-write-between-its-commit.patch
 # (window gate).
@@ -12,6 +11,8 @@
 #   5.10 wrong order   negative control: the race case must make lockdep
 #                      report ap_perms_mutex <-> matrix_dev->lock
 # A negative control that passes is a FAIL.
+# Not yet a make check stage: it becomes this folder's stage (order 40)
+# once it has run green on the series with every negative control red.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 S=$TOP/scripts
