@@ -6,6 +6,10 @@
 #   --script FILE       shell script run as /test.sh inside the VM (busybox sh);
 #                       without it the VM runs an interactive shell
 #   --add SRC:DEST      copy a host file into the VM at DEST (repeatable)
+#   --disk IMG          attach IMG (raw) as a virtio-blk disk (repeatable:
+#                       vda, vdb, ...) and boot from the first one (root=
+#                       /dev/vda, its own init) instead of the initramfs;
+#                       --script/--add do not apply (tests/libvirt)
 #   --machine OPTS      appended to -M s390-ccw-virtio,OPTS (AP configuration)
 #   --append ARGS       extra kernel command line arguments
 #   --qemu-arg ARG      extra QEMU argument (repeatable)
@@ -19,12 +23,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kbuild='' script='' machine='' append='' timeout=300 log='' quiet=''
-adds=() qargs=()
+adds=() qargs=() disks=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel-build) kbuild=$2; shift ;;
 	--script) script=$2; shift ;;
 	--add) adds+=("$2"); shift ;;
+	--disk) disks+=("$2"); shift ;;
 	--machine) machine=$2; shift ;;
 	--append) append=$2; shift ;;
 	--qemu-arg) qargs+=("$2"); shift ;;
@@ -42,6 +47,18 @@ QEMU=${QEMU:-$CACHE/qemu/build/qemu-system-s390x}
 [ -x "$QEMU" ] || die "run-vm: no QEMU at $QEMU (build it with scripts/build-qemu.sh)"
 log=${log:-$LOGDIR/vm-$(date +%Y%m%d-%H%M%S).log}
 mkdir -p "$(dirname "$log")"
+
+if [ ${#disks[@]} -gt 0 ]; then # boot from a disk: no initramfs
+	[ -z "$script" ] && [ ${#adds[@]} -eq 0 ] || die "run-vm: --disk excludes --script and --add"
+	boot=(-append "console=ttysclp0 root=/dev/vda rw panic=1 $append")
+	i=0
+	for d in "${disks[@]}"; do
+		[ -f "$d" ] || die "run-vm: --disk $d does not exist"
+		boot+=(-drive "file=$d,format=raw,if=none,id=disk$i" -device "virtio-blk-ccw,drive=disk$i")
+		i=$((i + 1))
+	done
+	set -- "${boot[@]}"
+else
 
 # Base initramfs, cached per kernel build; rebuilt when the kernel or the
 # builder changed.
@@ -63,10 +80,11 @@ for a in "${adds[@]}"; do
 done
 (cd "$tmp/root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet | gzip -1) >"$tmp/extra.cpio.gz"
 cat "$base" "$tmp/extra.cpio.gz" >"$tmp/initrd.cpio.gz"
+set -- -initrd "$tmp/initrd.cpio.gz" -append "console=ttysclp0 rdinit=/init panic=1 $append"
+fi
 
 cmd=("$QEMU" -M "s390-ccw-virtio${machine:+,$machine}" -cpu max -smp 2 -m 1024
-	-nographic -no-reboot -kernel "$bz" -initrd "$tmp/initrd.cpio.gz"
-	-append "console=ttysclp0 rdinit=/init panic=1 $append" "${qargs[@]}")
+	-nographic -no-reboot -kernel "$bz" "$@" "${qargs[@]}")
 echo "# ${cmd[*]}" >"$log"
 rc=0
 if [ -n "$quiet" ]; then
