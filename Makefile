@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 SC := scripts
 
-.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu static anchors bench linux-6.12 coverage kasan
+.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu static anchors bench linux-6.12 coverage kasan libvirt
 
 help:
 	@echo "make demo       build the patched kernel and the emulator, show the main demo"
@@ -27,6 +27,7 @@ help:
 	@echo "                (KSERIES=6.12 make workspace / make export for its work tree)"
 	@echo "make coverage   changed-line coverage of the series (gcov kernel; tests/reach)"
 	@echo "make kasan      selftest + stand-in cases on a KASAN series kernel (tests/reach)"
+	@echo "make libvirt    virsh, mdevctl at boot, run_kselftest.sh on a Debian bookworm root fs (longer)"
 
 setup:
 	$(SC)/setup.sh
@@ -81,3 +82,6 @@ coverage: setup
 
 kasan: setup
 	tests/reach/kasan.sh
+
+libvirt: setup
+	tests/libvirt/run.sh
