@@ -469,12 +469,18 @@ static int emulate(const char *path, const char *s)
 		u[36] = 0;
 		for (i = 0; u[i]; i++) u[i] |= 0x20 * (u[i] >= 'A' && u[i] <= 'F');
 		p(d, "%s%s", mx, u);
-		if (mkdir(d, 0755)) return -EEXIST;
-		for (i = 0; attrs[i]; i++) {
-			char f[4096];
+		{	/* built aside and renamed: a kill -9 leaves no half mdev */
+			char t[4096];
 
-			p(f, "%s%s/%s", mx, u, attrs[i]);
-			wr(f, "");
+			snprintf(t, sizeof(t), "%s.new", d);
+			if (!access(d, F_OK) || mkdir(t, 0755)) return -EEXIST;
+			for (i = 0; attrs[i]; i++) {
+				char f[4096];
+
+				snprintf(f, sizeof(f), "%s/%s", t, attrs[i]);
+				wr(f, "");
+			}
+			if (rename(t, d)) return -EEXIST;
 		}
 		return 0;
 	}

@@ -170,12 +170,15 @@ done
 # Root-only state: a stale state of a killed run is recovered; planted or
 # damaged state is refused with one clear message and nothing is written.
 FOREIGN=0f0e0d0c-0b0a-4908-8706-050403020100	# an mdev the test did not create
-killtree() { # PID: the test, its harness children and their workers (SIGKILL)
-	local p c
-	for p in "$@"; do
-		for c in $(pgrep -P "$p"); do killtree "$c"; done
-		kill -KILL "$p" 2>/dev/null
-	done
+tree() { # PID: PID and its descendants, parents first
+	local c
+	echo "$1"
+	for c in $(pgrep -P "$1"); do tree "$c"; done
+}
+killtree() { # PID: the test, its harness children and their workers, all at
+	# once (SIGKILL, parent first: no survivor gets to report or clean up)
+	# shellcheck disable=SC2046 # one pid a word
+	kill -KILL $(tree "$1") 2>/dev/null
 }
 mkhostile() { # ROOT: mkroot plus things a hostile state file could aim at
 	local r=$1
