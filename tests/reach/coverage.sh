@@ -35,11 +35,9 @@ CCACHE_DISABLE=1 "$S/build-kernel.sh" gcov gcov.config >/dev/null ||
 parts=$("$R/build.sh" "$kb" "$wt" "$CACHE/reach/gcov" | tail -n 1) || die "FAILED: stage 'coverage' (stand-in parts)"
 
 # the kselftest, from the series tree (as tests/selftest/stage.sh)
-bin=$CACHE/selftest/vfio_ap_test
-mkdir -p "$(dirname "$bin")"
-make -C "$wt/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
-	OUTPUT="$(dirname "$bin")" >"$(logfile selftest-build)" 2>&1 && [ -x "$bin" ] ||
-	die "FAILED: stage 'coverage' (selftest build), log: $(logfile selftest-build)"
+bin=$CACHE/reach/selftest-coverage
+selftest_build "$wt" "$bin" "$(logfile selftest-build-coverage)" ||
+	die "FAILED: stage 'coverage' (selftest build), log: $(logfile selftest-build-coverage)"
 
 out=$CACHE/reach/coverage
 rm -rf "$out" && mkdir -p "$out"/{vm1,vm2,merged,json}

@@ -21,11 +21,9 @@ kb=$(vbuild kasan)
 	die "FAILED: stage 'kasan' (KASAN kernel build), log: $(logfile build-kasan)"
 grep -q '^CONFIG_KASAN=y' "$kb/.config" || die "FAILED: stage 'kasan': CONFIG_KASAN not set in $kb/.config"
 parts=$("$R/build.sh" "$kb" "$wt" "$CACHE/reach/kasan" | tail -n 1) || die "FAILED: stage 'kasan' (stand-in parts)"
-bin=$CACHE/selftest/vfio_ap_test
-mkdir -p "$(dirname "$bin")"
-make -C "$wt/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
-	OUTPUT="$(dirname "$bin")" >"$(logfile selftest-build)" 2>&1 && [ -x "$bin" ] ||
-	die "FAILED: stage 'kasan' (selftest build), log: $(logfile selftest-build)"
+bin=$CACHE/reach/selftest-kasan
+selftest_build "$wt" "$bin" "$(logfile selftest-build-kasan)" ||
+	die "FAILED: stage 'kasan' (selftest build), log: $(logfile selftest-build-kasan)"
 
 rc=0
 start=$(date +%s)

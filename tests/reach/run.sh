@@ -10,7 +10,8 @@
 #   --planted "N:C..."   after the main run, for each planted module N (from
 #                        PARTS/planted/N/vfio_ap.ko): rmmod vfio_ap, insmod
 #                        N, run case(s) C (comma separated)
-#   --selftest BIN       also run the kselftest binary (before the cases)
+#   --selftest DIR       also run the kselftest binaries DIR/vfio_ap_*_test
+#                        (before the cases)
 #   --gcov FILE          copy /sys/kernel/debug/gcov out of the VM through
 #                        the console into FILE (.tar.gz) at the end
 #   --env VAR=VAL        environment for standin_test (repeatable)
@@ -55,7 +56,12 @@ for p in $planted; do
 	[ -f "$parts/planted/$n/vfio_ap.ko" ] || die "reach run: no planted module $n in $parts"
 	adds+=(--add "$parts/planted/$n/vfio_ap.ko:/reach/planted/$n/vfio_ap.ko")
 done
-[ -z "$selftest" ] || adds+=(--add "$selftest:/reach/vfio_ap_test")
+if [ -n "$selftest" ]; then
+	for t in "$selftest"/vfio_ap_*_test; do
+		[ -x "$t" ] || die "reach run: no vfio_ap_*_test in $selftest"
+		adds+=(--add "$t:/reach/selftest/$(basename "$t")")
+	done
+fi
 
 {
 	echo "CASES='${cases//\'/}'"
@@ -98,7 +104,9 @@ if [ -n "$SELFTEST" ]; then
 	echo 0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff >/sys/bus/ap/aqmask
 	echo -2,-3 >/sys/bus/ap/apmask
 	echo -6,-7 >/sys/bus/ap/aqmask
-	run kselftest /reach/vfio_ap_test
+	for t in /reach/selftest/vfio_ap_*_test; do
+		run "kselftest-${t##*/}" "$t"
+	done
 	echo 0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff >/sys/bus/ap/aqmask
 	echo -7 >/sys/bus/ap/aqmask
 fi
