@@ -76,8 +76,16 @@ EOS
 	fi
 }
 
+deb_arch() { # PKG VERSION -> s390x or all (the .deb file name's last part)
+	local f
+	for f in "$RD/debs/${1}_${2//:/%3a}_s390x.deb" "$RD/debs/${1}_${2//:/%3a}_all.deb"; do
+		[ -f "$f" ] && { f=${f##*_}; echo "${f%.deb}"; return; }
+	done
+	echo s390x
+}
+
 build_tree() {
-	local start tmp T deb ess n
+	local start tmp T deb ess n pkg ver
 	start=$(date +%s)
 	: >"$RLOG"
 	apt_rootfs
@@ -85,9 +93,14 @@ build_tree() {
 	mapfile -t ess < <(apt-cache "${O[@]}" dumpavail 2>>"$RLOG" | awk '
 		/^Package:/ { p = $2 } /^Priority: required/ || /^Essential: yes/ { print p }' | sort -u)
 	[ ${#ess[@]} -gt 10 ] || fail "no required packages found in the bookworm s390x lists"
-	rm -f "$RD"/debs/*.deb
+	# The resolved set (name, version), then the download: .debs already in
+	# $RD/debs are kept, and only the resolved versions are unpacked.
+	apt-get "${O[@]}" install -s --no-install-recommends "${ess[@]}" "${PKGS[@]}" 2>>"$RLOG" |
+		sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1 \2/p' >"$RD/resolved.txt" ||
+		fail "apt could not resolve the packages"
+	[ -s "$RD/resolved.txt" ] || fail "apt resolved no package"
 	apt-get "${O[@]}" install --download-only --no-install-recommends \
-		"${ess[@]}" "${PKGS[@]}" >>"$RLOG" 2>&1 || fail "apt could not resolve or download the packages"
+		"${ess[@]}" "${PKGS[@]}" >>"$RLOG" 2>&1 || fail "apt could not download the packages"
 	tmp=$(mktemp -d "$RD/tree.XXXXXX")
 	T=$tmp/t
 	mkdir -p "$T"/usr/{bin,sbin,lib} "$T"/{etc,var,run,tmp,proc,sys,dev,root}
@@ -95,13 +108,15 @@ build_tree() {
 	n=0
 	mkdir -p "$tmp/ctl"
 	: >"$tmp/manifest"
-	for deb in "$RD"/debs/*.deb; do
+	while read -r pkg ver; do
+		deb=$RD/debs/${pkg}_${ver//:/%3a}_$(deb_arch "$pkg" "$ver").deb
+		[ -f "$deb" ] || { rm -rf "$tmp"; fail "$pkg $ver was resolved but not downloaded ($deb)"; }
 		dpkg-deb --fsys-tarfile "$deb" | tar -x --keep-directory-symlink -C "$T" ||
 			{ rm -rf "$tmp"; fail "cannot unpack $(basename "$deb")"; }
 		dpkg-deb -e "$deb" "$tmp/ctl/$(dpkg-deb -f "$deb" Package)"
-		dpkg-deb -f "$deb" Package Version | paste -sd' ' >>"$tmp/manifest"
+		echo "$pkg $ver" >>"$tmp/manifest"
 		n=$((n + 1))
-	done
+	done <"$RD/resolved.txt"
 	say "rootfs: unpacked $n packages" >>"$RLOG"
 	configure_tree "$T" "$tmp/ctl"
 	mkdir -p "$T/usr/share/rig"

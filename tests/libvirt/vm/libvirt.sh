@@ -13,7 +13,7 @@
 UUID=8f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b
 UUID_R=1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d
 
-note "system state: kernel $(uname -r), $(virsh --version 2>&1 | sed 's/^/libvirt /'), mdevctl $(dpkg-query -W mdevctl 2>/dev/null | cut -f2)"
+note "system state: kernel $(uname -r), $(virsh --version 2>&1 | sed 's/^/libvirt /'), $(mdevctl --version 2>&1 | head -n 1)"
 run "cat /proc/cmdline"
 wait_queues || fail "AP queues bound to a driver within 60 s after boot"
 run "systemctl is-active libvirtd.service systemd-udevd.service"
