@@ -32,18 +32,21 @@ msgs=$LOGDIR/libvirt-messages.txt
 emit() { printf '%s\n' "$*" | tee -a "$out"; }
 
 # The TAP of run_kselftest.sh (nested: the test's own TAP behind "# ").
-# Rows "case|PASS|FAIL|SKIP" from the nested lines.
+# Rows "case|PASS|FAIL|SKIP" from the nested lines; harness names
+# FIXTURE[.VARIANT].CASE become VARIANT_CASE (vfio_ap.apmask.busy ->
+# apmask_busy), as tests/judge/judge.py names them.
 ktap_rows() { # WALK -> rows
 	sed -n 's/^TAP| //p' "$1" | awk '
 		/^# ok [0-9]+ # SKIP/ { next }
-		/^# ok [0-9]+ vfio_ap\./ { c = $4; sub(/^vfio_ap\./, "", c); r = ($0 ~ /# SKIP/) ? "SKIP" : "PASS"; print c "|" r; next }
-		/^# not ok [0-9]+ vfio_ap\./ { c = $5; sub(/^vfio_ap\./, "", c); print c "|FAIL" }'
+		/^# ok [0-9]+ vfio_ap\./ { c = $4; sub(/^vfio_ap\./, "", c); gsub(/\./, "_", c); r = ($0 ~ /# SKIP/) ? "SKIP" : "PASS"; print c "|" r; next }
+		/^# not ok [0-9]+ vfio_ap\./ { c = $5; sub(/^vfio_ap\./, "", c); gsub(/\./, "_", c); print c "|FAIL" }'
 }
 
 judge_kselftest() { # KERNEL WALK
 	local k=$1 walk=$2 mode=series top ok nok rows init irows c r ir diff=
 	[ "$k" = base ] && mode=base
 	top=$(sed -n 's/^TAP| //p' "$walk" | grep -E '^(not )?ok [0-9]+ selftests: vfio_ap: ')
+	[ -n "$top" ] || top=none
 	ok=$(printf '%s\n' "$top" | grep -c '^ok ')
 	nok=$(printf '%s\n' "$top" | grep -c '^not ok ')
 	if ! sed -n 's/^TAP| //p' "$walk" | grep -q '^TAP version'; then
@@ -89,11 +92,10 @@ judge_kselftest() { # KERNEL WALK
 
 # The initramfs run (tests/selftest/host.sh) of both variants, once.
 initramfs_runs() {
-	local bin=$CACHE/selftest/vfio_ap_test log k exp kb
+	local bin=$CACHE/selftest log k exp kb
 	log=$(logfile libvirt-selftest-static-build)
-	mkdir -p "$(dirname "$bin")"
-	make -C "$(vsrc series)/tools/testing/selftests/vfio_ap" CC=${CROSS}gcc LDFLAGS=-static \
-		OUTPUT="$(dirname "$bin")" >"$log" 2>&1 || { emit "FAIL: libvirt: static selftest build for the initramfs run, log: $log"; return 1; }
+	selftest_build "$(vsrc series)" "$bin" "$log" ||
+		{ emit "FAIL: libvirt: static selftest build for the initramfs run, log: $log"; return 1; }
 	for k in series base; do
 		exp=pass
 		[ "$k" = base ] && exp=fail-inuse
