@@ -14,7 +14,10 @@
  *
  * Prints one line:
  *   APWRITE n=REPS res=RESULT:COUNT[,...] min=.. p10=.. med=.. p90=.. max=..
- *   mean=.. (microseconds, 0.1 us) res_ns=CLOCK_GETRES
+ *   mean=.. (microseconds, 0.1 us) res_ns=CLOCK_GETRES gran_ns=STEP
+ * where STEP is the smallest non-zero difference of back-to-back clock
+ * reads (clock_getres reports the timer tick on a kernel without high
+ * resolution timers, not the granularity of the clock source).
  * Exit status: 0, 1 on an unexpected result, 2 on a usage or undo error.
  */
 #define _GNU_SOURCE
@@ -76,6 +79,23 @@ static int do_write(const char *path, const char *val, double *ns)
 	if (ns)
 		*ns = t1 - t0;
 	return err;
+}
+
+/* smallest non-zero step of CLOCK_MONOTONIC seen in back-to-back reads */
+static double granularity_ns(void)
+{
+	double best = 0, a, b;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		a = now_ns();
+		do
+			b = now_ns();
+		while (b == a);
+		if (!best || b - a < best)
+			best = b - a;
+	}
+	return best;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -159,9 +179,10 @@ int main(int argc, char **argv)
 	printf("APWRITE n=%d res=", reps);
 	for (i = 0; i < nres; i++)
 		printf("%s%s:%d", i ? "," : "", res_name(res[i].err), res[i].count);
-	printf(" min=%.1f p10=%.1f med=%.1f p90=%.1f max=%.1f mean=%.1f res_ns=%ld\n",
+	printf(" min=%.1f p10=%.1f med=%.1f p90=%.1f max=%.1f mean=%.1f res_ns=%ld gran_ns=%.0f\n",
 	       t[0], pct(t, reps, 10), pct(t, reps, 50), pct(t, reps, 90),
-	       t[reps - 1], sum / reps, rs.tv_sec * 1000000000L + rs.tv_nsec);
+	       t[reps - 1], sum / reps, rs.tv_sec * 1000000000L + rs.tv_nsec,
+	       granularity_ns());
 	if (bad)
 		fprintf(stderr, "apwrite: %d of %d writes of '%s' to %s did not give %s\n",
 			bad, reps, val, path, expect);

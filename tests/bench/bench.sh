@@ -14,7 +14,7 @@
 # (configs/debug.config: PROVE_LOCKING and LOCK_STAT on).
 # Environment: BENCH_SIZES (1,16,256), BENCH_REPS (200, accepted writes),
 #   BENCH_RREPS (50, refused writes: they may log to the console),
-#   BENCH_HREPS (5, a "refused" write that a kernel without the protection
+#   BENCH_HREPS (3, a "refused" write that a kernel without the protection
 #   accepts: it moves all 256 queues twice), BENCH_RLWAIT (6 s before
 #   the one-write log count), BENCH_STRESS_SECS (10), BENCH_LOG_CAP (the
 #   series' cap of refusal lines; default: read from its "... and N more"
@@ -32,7 +32,7 @@ set -euo pipefail
 
 SIZES=${BENCH_SIZES:-1,16,256}
 REPS=${BENCH_REPS:-200}
-HREPS=${BENCH_HREPS:-5}
+HREPS=${BENCH_HREPS:-3}
 RREPS=${BENCH_RREPS:-50}
 RLWAIT=${BENCH_RLWAIT:-6}
 SV=${BENCH_SERIES_VARIANT:-series}
@@ -94,14 +94,21 @@ log=$(logfile bench-selftest-build)
 selftest_build "$wt" "$(dirname "$st")" "$log" || die "FAILED: stage 'bench selftest build', log: $log"
 
 # ---- runs ------------------------------------------------------------------
-# The emulated adapters: the s390-ap-emu device (run-vm.sh --ap) where
-# run-vm.sh has it, else the older machine properties.
-if grep -q -- '--ap)' "$TOP/scripts/run-vm.sh"; then
-	AP256=(--ap "adapters=0-3,domains=0-63,reset-time-us=0")
-	AP32=(--ap "adapters=0-3,domains=0-7,reset-time-us=0")
-else
+# The emulated adapters: QEMU's s390-ap-emu device where the binary has it
+# (through run-vm.sh --ap, or as plain QEMU arguments where run-vm.sh does
+# not know --ap yet), else the older machine properties.
+QBIN=${QEMU:-$CACHE/qemu/build/qemu-system-s390x}
+dev256=adapters=0-3,domains=0-63,reset-time-us=0 dev32=adapters=0-3,domains=0-7,reset-time-us=0
+if ! "$QBIN" -device help 2>/dev/null | grep -q '"s390-ap-emu"'; then
 	AP256=(--machine "ap-adapters=0-3,ap-domains=0-63")
 	AP32=()
+elif grep -q -- '--ap)' "$TOP/scripts/run-vm.sh"; then
+	AP256=(--ap "$dev256")
+	AP32=(--ap "$dev32")
+else
+	cpu=(--qemu-arg -cpu --qemu-arg "max,ap=on,apqci=on,apft=on" --qemu-arg -device)
+	AP256=("${cpu[@]}" --qemu-arg "s390-ap-emu,$dev256")
+	AP32=("${cpu[@]}" --qemu-arg "s390-ap-emu,$dev32")
 fi
 vmfail=0
 load() { cut -d' ' -f1 /proc/loadavg; }
@@ -156,7 +163,7 @@ series_rev=$(git -C "$TOP" log -1 --format='%h %s' -- patches/linux 2>/dev/null 
 	say ""
 	say "Host: $(nproc) cores, shared; 1-min load average at the start of each VM in the rows below."
 	say "Kernels: ${labels[*]} (series = variant $SV, patches/linux at $series_rev); debug test kernels (PROVE_LOCKING, LOCK_STAT)."
-	say "Emulator: ${QEMU:-$CACHE/qemu/build/qemu-system-s390x}."
+	say "Emulator: $QBIN (AP: ${AP256[*]})."
 	for n in "${notes[@]}"; do say "Note: $n."; done
 	say ""
 	awk -v labels="${labels[*]}" -v sizes="$SIZES" -v cap="${BENCH_LOG_CAP:-}" -f "$TOP/tests/bench/table.awk" "$BDIR/rows.txt"

@@ -6,7 +6,8 @@
 #   bench.reps=N          timed repetitions of an accepted write (default 200)
 #   bench.rreps=N         timed repetitions of a refused write (default 50;
 #                         a refusal may log a line per mdev to the console)
-#   bench.hreps=N         repetitions when the write moves queues (default 5)
+#   bench.hreps=N         repetitions when the write moves queues (default 3,
+#                         no warm-up: each takes seconds under TCG)
 #   bench.rlwait=S        seconds of quiet before the one-write log count,
 #                         so a rate limit of the refusal message has reset
 #                         (default 6)
@@ -42,7 +43,7 @@ param() { # NAME DEFAULT: value of bench.NAME on the kernel command line
 SIZES=$(param sizes 1,16,256 | tr ',' ' ')
 REPS=$(param reps 200)
 RREPS=$(param rreps 50)
-HREPS=$(param hreps 5)
+HREPS=$(param hreps 3)
 RLWAIT=$(param rlwait 6)
 AP=/sys/bus/ap
 TYPE=/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough
@@ -94,16 +95,21 @@ onelog() { # SIZE MASK VALUE: kernel log lines of one refused write
 	case $r in ok*) echo "$r" ;; *) echo "" ;; esac >/tmp/bench.accepted
 }
 
+WARM=2
 timed() { # SIZE CASE MASK VALUE UNDO REPS [RESULT]: RESULT = ok: must be accepted
-	out=$(/apwrite -n "$6" -u "$5" ${7:+-e "$7"} "$AP/$3" "$4" 2>&1) || fail "$2 at $1 mdevs: $out"
+	out=$(/apwrite -n "$6" -w "$WARM" -u "$5" ${7:+-e "$7"} "$AP/$3" "$4" 2>&1) || fail "$2 at $1 mdevs: $out"
 	echo "BENCH-ROW: $1 $2 ${out#APWRITE }"
 }
 
 refused() { # SIZE MASK VALUE UNDO: log count, then the timed writes
 	onelog "$1" "$2" "$3"
 	if [ -s /tmp/bench.accepted ]; then
-		w "$AP/$2" "$4" # accepted: undo it, then fewer repetitions
+		# accepted (seconds each): undo it, then fewer repetitions and
+		# no warm-up beyond the write just done
+		w "$AP/$2" "$4"
+		WARM=0
 		timed "$1" "$2-refused" "$2" "$3" "$4" "$HREPS"
+		WARM=2
 	else
 		timed "$1" "$2-refused" "$2" "$3" "$4" "$RREPS"
 	fi

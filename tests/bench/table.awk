@@ -28,7 +28,7 @@ $3 == "BENCH-ROW:" {
 	if (!(key in p90) || num(fld(line, "p90")) > p90[key]) p90[key] = num(fld(line, "p90"))
 	reps[key] += num(fld(line, "n"))
 	res[key] = fld(line, "res")
-	resns[k] = fld(line, "res_ns")
+	resns[k] = fld(line, "res_ns"); gran[k] = fld(line, "gran_ns")
 	next
 }
 $3 == "BENCH-LOG:" && $2 == "1" { logn[$1, $4, $5] = $6; logres[$1, $4, $5] = $7; next }
@@ -77,13 +77,13 @@ END {
 		print ""
 	}
 	print ""
-	printf "Repetitions per cell (timed, after 2 untimed warm-ups):"
+	printf "Repetitions per cell (timed, after 2 untimed warm-ups; none for a write that moves queues):"
 	for (i = 1; i <= nk; i++) {
 		key = K[i] SUBSEP S[ns] SUBSEP "apmask-accepted"; key2 = K[i] SUBSEP S[ns] SUBSEP "apmask-refused"
 		printf " %s %s (refused: %s)%s", K[i], reps[key], reps[key2], i < nk ? ";" : ".\n"
 	}
-	printf "Clock: CLOCK_MONOTONIC, clock_getres"
-	for (i = 1; i <= nk; i++) printf " %s %s ns%s", K[i], resns[K[i]], i < nk ? "," : ".\n"
+	printf "Clock: CLOCK_MONOTONIC; smallest step seen in back-to-back reads (clock_getres)"
+	for (i = 1; i <= nk; i++) printf " %s %s ns (%s ns)%s", K[i], gran[K[i]], resns[K[i]], i < nk ? "," : ".\n"
 	printf "Host load (1-min average, VM start -> end, VM wall time):"
 	for (i = 1; i <= nk; i++) printf " %s: %s%s", K[i], host[K[i]], i < nk ? ";" : ".\n"
 	print ""
