@@ -6,24 +6,21 @@
 # probe each queue according to the masks
 echo "VFIOAP-DEVICES: $(ls /sys/bus/ap/devices 2>/dev/null | tr '\n' ' ')"
 echo "VFIOAP-BEFORE: apmask=$(cat /sys/bus/ap/apmask 2>&1) aqmask=$(cat /sys/bus/ap/aqmask 2>&1)"
-if [ -z "$APMASK" ]; then
-	cards=$(ls /sys/bus/ap/devices 2>/dev/null | sed -n 's/^card\([0-9a-f][0-9a-f]\)$/\1/p' | sort)
-	n=$(echo "$cards" | grep -c .)
+# "-a,-b": the two highest hex numbers of the list (the highest if fewer
+# than three), for the mask write that gives them to vfio_ap
+highest() {
 	k=1
-	[ "$n" -ge 3 ] && k=2
-	for c in $(echo "$cards" | tail -n "$k"); do
-		APMASK="${APMASK:+$APMASK,}-$((0x$c))"
+	[ "$(echo "$1" | grep -c .)" -ge 3 ] && k=2
+	out=
+	for x in $(echo "$1" | tail -n "$k"); do
+		out="${out:+$out,}-$((0x$x))"
 	done
-fi
-if [ -z "$AQMASK" ]; then
-	doms=$(ls /sys/bus/ap/devices 2>/dev/null | sed -n 's/^[0-9a-f][0-9a-f]\.\([0-9a-f]\{4\}\)$/\1/p' | sort -u)
-	n=$(echo "$doms" | grep -c .)
-	k=1
-	[ "$n" -ge 3 ] && k=2
-	for d in $(echo "$doms" | tail -n "$k"); do
-		AQMASK="${AQMASK:+$AQMASK,}-$((0x$d))"
-	done
-fi
+	echo "$out"
+}
+[ -n "$APMASK" ] ||
+	APMASK=$(highest "$(ls /sys/bus/ap/devices 2>/dev/null | sed -n 's/^card\([0-9a-f][0-9a-f]\)$/\1/p' | sort)")
+[ -n "$AQMASK" ] ||
+	AQMASK=$(highest "$(ls /sys/bus/ap/devices 2>/dev/null | sed -n 's/^[0-9a-f][0-9a-f]\.\([0-9a-f]\{4\}\)$/\1/p' | sort -u)")
 [ -n "$APMASK" ] && { echo "$APMASK" >/sys/bus/ap/apmask || echo "VFIOAP-WARN: apmask '$APMASK' refused"; }
 [ -n "$AQMASK" ] && { echo "$AQMASK" >/sys/bus/ap/aqmask || echo "VFIOAP-WARN: aqmask '$AQMASK' refused"; }
 echo "VFIOAP-SET: apmask '$APMASK' aqmask '$AQMASK'"
