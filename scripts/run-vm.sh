@@ -10,7 +10,18 @@
 #                       vda, vdb, ...) and boot from the first one (root=
 #                       /dev/vda, its own init) instead of the initramfs;
 #                       --script/--add do not apply (tests/libvirt)
-#   --machine OPTS      appended to -M s390-ccw-virtio,OPTS (AP configuration)
+#   --ap PROPS          the emulated AP adapters: properties of QEMU's
+#                       s390-ap-emu device (patches/qemu), default
+#                       "adapters=0-3,domains=0-7,reset-time-us=0"; e.g.
+#                       "adapters=0-3,domains=0-63,reset-time-us=0". PROPS
+#                       replace the default; the device's own defaults
+#                       (reply latency 100 us, reset 10 ms, Nd 84) fill the
+#                       rest. The rig's resets take no time: 5.10's
+#                       vfio_ap_mdev_reset_queue() WARNs on every reset that
+#                       is not complete when ZAPQ returns (see
+#                       patches/qemu/README.md, make lockstat)
+#   --no-ap             no AP facility and no adapters (-cpu max as upstream)
+#   --machine OPTS      appended to -M s390-ccw-virtio,OPTS
 #   --append ARGS       extra kernel command line arguments
 #   --qemu-arg ARG      extra QEMU argument (repeatable)
 #   --timeout SEC       kill the VM after SEC seconds (default 300)
@@ -23,6 +34,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kbuild='' script='' machine='' append='' timeout=300 log='' quiet=''
+ap=adapters=0-3,domains=0-7,reset-time-us=0
 adds=() qargs=() disks=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -31,6 +43,8 @@ while [ $# -gt 0 ]; do
 	--add) adds+=("$2"); shift ;;
 	--disk) disks+=("$2"); shift ;;
 	--machine) machine=$2; shift ;;
+	--ap) ap=$2; shift ;;
+	--no-ap) ap= ;;
 	--append) append=$2; shift ;;
 	--qemu-arg) qargs+=("$2"); shift ;;
 	--timeout) timeout=$2; shift ;;
@@ -41,6 +55,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$kbuild" ] || die "run-vm: --kernel-build DIR is required"
+case ,$machine, in *,ap-*) die "run-vm: --machine $machine: the AP adapters are the s390-ap-emu device now: use --ap PROPS (e.g. --ap adapters=0-3,domains=0-7)" ;; esac
 bz=$kbuild/arch/s390/boot/bzImage
 [ -f "$bz" ] || die "run-vm: no kernel at $bz (build it with scripts/build-kernel.sh)"
 QEMU=${QEMU:-$CACHE/qemu/build/qemu-system-s390x}
@@ -83,7 +98,10 @@ cat "$base" "$tmp/extra.cpio.gz" >"$tmp/initrd.cpio.gz"
 set -- -initrd "$tmp/initrd.cpio.gz" -append "console=ttysclp0 rdinit=/init panic=1 $append"
 fi
 
-cmd=("$QEMU" -M "s390-ccw-virtio${machine:+,$machine}" -cpu max -smp 2 -m 1024
+apcpu=max,ap=on,apqci=on,apft=on
+apargs=(-cpu max)
+[ -z "$ap" ] || apargs=(-cpu "$apcpu" -device "s390-ap-emu,$ap")
+cmd=("$QEMU" -M "s390-ccw-virtio${machine:+,$machine}" "${apargs[@]}" -smp 2 -m 1024
 	-nographic -no-reboot -kernel "$bz" "$@" "${qargs[@]}")
 echo "# ${cmd[*]}" >"$log"
 rc=0

@@ -13,7 +13,7 @@
 #          --expect pass, and the
 #          mdevctl/lszcrypt scenario (tests/scenario/host.sh) on each, and
 #          counts the kernel log lines of one refused apmask write of 64
-#          APQNs (tests/anchors/logvolume.vm.sh, machine ap-domains=0-63).
+#          APQNs (tests/anchors/logvolume.vm.sh, device s390-ap-emu domains=0-63).
 #          Per-kernel rows: $CACHE/anchors/results-<kernel>.txt, logs in
 #          $CACHE/logs/latest/check-vm-<kernel>.log; the kernel x case table:
 #          $CACHE/anchors/parity.md (also printed).
@@ -102,7 +102,7 @@ logvol() { # KBUILD LABEL: kernel log lines for ONE refused apmask write
 	# (tests/anchors/logvolume.vm.sh: one mdev holding adapter 2 x domains 0-63)
 	local kb=$1 label=$2 log=$LOGDIR/logvolume-$2.log r n
 	"$TOP/scripts/run-vm.sh" --kernel-build "$kb" --script "$TOP/tests/anchors/logvolume.vm.sh" \
-		--machine ap-domains=0-63 --append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" \
+		--ap adapters=0-3,domains=0-63,reset-time-us=0 --append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" \
 		--timeout 300 --quiet --log "$log" || true
 	r=$(tr -d '\r' <"$log" | sed -n 's/^LOGVOL: //p' | tail -n 1)
 	n=${r%% *}

@@ -1,7 +1,7 @@
 # shellcheck shell=dash  # busybox ash (local, $((...))), run in the VM
 # logvolume.vm.sh: runs INSIDE the VM (busybox sh); host side: tests/anchors/anchors.sh.
 # How much does the kernel log for ONE refused mask write? One mdev holds
-# adapter 2 x domains 0-63 (64 APQNs; machine ap-domains=0-63, ap.apmask
+# adapter 2 x domains 0-63 (64 APQNs; s390-ap-emu domains=0-63, ap.apmask
 # leaves adapter 2 to vfio_ap); "echo +2 > apmask" must fail with EBUSY;
 # prints "LOGVOL: <lines the write added to the kernel log> <exit status>".
 modprobe zcrypt_cex4

@@ -236,7 +236,7 @@ vm() {
 		# log volume: one refused write of 64 APQNs, and two blocking mdevs
 		log=$LOGDIR/linux-6.12-logvolume-$label.log
 		"$TOP/scripts/run-vm.sh" --kernel-build "$kb" --script "$TOP/tests/anchors/logvolume.vm.sh" \
-			--machine ap-domains=0-63 --append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" \
+			--ap adapters=0-3,domains=0-63,reset-time-us=0 --append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" \
 			--timeout 300 --quiet --log "$log" || true
 		r=$(vmline "$log" LOGVOL)
 		lines=${r%% *}

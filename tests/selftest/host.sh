@@ -33,7 +33,7 @@
 #                       queues back to)
 #   --env VAR=VAL       environment for the test, e.g. VFIO_AP_STRESS_SECS=20
 #                       (repeatable)
-#   --machine OPTS      passed to run-vm.sh --machine (AP configuration)
+#   --ap PROPS          passed to run-vm.sh --ap (AP configuration)
 #   --qemu-args "A B"   extra QEMU arguments (split on blanks), or
 #   --qemu-arg ARG      one extra QEMU argument (repeatable)
 #   --append ARGS       extra kernel command line
@@ -52,7 +52,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
-label='' kbuild='' selftest='' expect=pass apmask='' aqmask='' machine='' append=''
+label='' kbuild='' selftest='' expect=pass apmask='' aqmask='' ap='' append=''
 timeout=900 log='' results='' allow_skip='' parse_only='' modules="vfio_ap zcrypt_cex4"
 envs=() qargs=()
 CASES=(apmask_busy aqmask_busy apmask_no_conflict aqmask_no_conflict assign_reserved assign_shared mask_syntax bad_input stress)
@@ -67,7 +67,7 @@ while [ $# -gt 0 ]; do
 	--aqmask) aqmask=$2; shift ;;
 	--env) envs+=("$2"); shift ;;
 	--modules) modules=$2; shift ;;
-	--machine) machine=$2; shift ;;
+	--ap) ap=$2; shift ;;
 	--qemu-args) read -r -a _q <<<"$2"; qargs+=("${_q[@]}"); shift ;;
 	--qemu-arg) qargs+=("$2"); shift ;;
 	--append) append=$2; shift ;;
@@ -119,7 +119,7 @@ if [ -z "$parse_only" ]; then
 		cat "$TOP/tests/selftest/vm.sh"
 	} >"$tmp/test.sh"
 	ma=()
-	[ -n "$machine" ] && ma+=(--machine "$machine")
+	[ -n "$ap" ] && ma+=(--ap "$ap")
 	[ -n "$append" ] && ma+=(--append "$append")
 	for q in "${qargs[@]}"; do ma+=(--qemu-arg "$q"); done
 	"$TOP/scripts/run-vm.sh" --kernel-build "$kbuild" --script "$tmp/test.sh" \
