@@ -9,7 +9,12 @@
 #     CCA request/reply through NQAP/DQAP), request counters move, writing
 #     /sys/bus/ap/apmask moves queues between the drivers, a vfio_ap mdev
 #     can be created, rmmod/modprobe of zcrypt_cex4 and vfio_ap work;
-#   - one bad configuration that QEMU must refuse at start.
+#   - bad configurations that QEMU must refuse at start;
+#   - instruction-level tests (tests/qemu/insn, bare metal, loaded with
+#     -kernel): PQAP/NQAP/DQAP condition codes, registers and program
+#     exceptions with the s390-ap-emu device, with the AP facility but no
+#     device, and without the AP facility (-cpu max as upstream, and the
+#     released machine type s390-ccw-virtio-7.2 with its default CPU).
 # Prints one "PASS: ..." / "FAIL: ..." line per check; exits non-zero on any
 # failure.
 #   KBUILD   kernel build dir (default $CACHE/build/base)
@@ -51,149 +56,7 @@ print("APMASK_PARAM=%s AQMASK_PARAM=%s" % (mask(apm), mask(aqm)))
 EOF
 }
 
-# The part of the VM script common to all configurations.
-vm_common() {
-	cat <<'EOF'
-dmesg -n 1
-n=0
-ok() { echo "PASS: $CFG: $*"; }
-ko() { echo "FAIL: $CFG: $*"; n=$((n + 1)); }
-devs() { ls /sys/bus/ap/devices | sort | tr '\n' ' ' | sed 's/ $//'; }
-binds() {
-	for d in /sys/bus/ap/devices/*; do
-		drv=none
-		[ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
-		echo "$(basename "$d")=$drv"
-	done | sort | tr '\n' ' ' | sed 's/ $//'
-}
-wait_for() { # wait_for SECONDS CMD...: until CMD succeeds
-	t=$(($1 * 5)); shift
-	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.2; t=$((t - 1)); done
-	return 1
-}
-[ -d /sys/bus/ap ] && ok "AP bus present" || ko "AP bus missing"
-dmesg | grep -q "does not support AP instructions" &&
-	ko "kernel says: no AP instructions" || ok "kernel found AP instructions"
-modprobe zcrypt_cex4 && ok "modprobe zcrypt_cex4" || ko "modprobe zcrypt_cex4"
-modprobe vfio_ap && ok "modprobe vfio_ap" || ko "modprobe vfio_ap"
-same_devs() { [ "$(devs)" = "$DEVS" ]; }
-same_binds() { [ "$(binds)" = "$BINDS" ]; }
-wait_for 30 same_devs && ok "devices: $(devs)" ||
-	ko "devices: got '$(devs)', want '$DEVS'"
-wait_for 30 same_binds && ok "bindings as apmask/aqmask say" ||
-	ko "bindings: got '$(binds)', want '$BINDS'"
-for m in adapter:APM usage_domain:AQM control_domain:ADM; do
-	f=/sys/bus/ap/ap_${m%%:*}_mask
-	eval want=\$${m#*:}
-	[ "$(cat $f)" = "$want" ] && ok "$(basename $f) = $want" ||
-		ko "$(basename $f): got $(cat $f), want $want"
-done
-[ "$(cat /sys/bus/ap/apmask)" = "$APMASK_PARAM" ] && ok "apmask from ap.apmask=" ||
-	ko "apmask: got $(cat /sys/bus/ap/apmask), want $APMASK_PARAM"
-[ "$(cat /sys/bus/ap/aqmask)" = "$AQMASK_PARAM" ] && ok "aqmask from ap.aqmask=" ||
-	ko "aqmask: got $(cat /sys/bus/ap/aqmask), want $AQMASK_PARAM"
-c=/sys/bus/ap/devices/$FIRSTCARD
-[ "$(cat $c/raw_hwtype)" = "$TYPE" ] && [ "$(cat $c/hwtype)" = "$TYPE" ] &&
-	ok "$FIRSTCARD: type $TYPE" || ko "$FIRSTCARD: raw_hwtype $(cat $c/raw_hwtype) hwtype $(cat $c/hwtype), want $TYPE"
-[ "$(cat $c/ap_functions)" = "$FUNCS" ] && ok "$FIRSTCARD: ap_functions $FUNCS" ||
-	ko "$FIRSTCARD: ap_functions $(cat $c/ap_functions), want $FUNCS"
-[ "$(cat $c/depth)" = 7 ] && ok "$FIRSTCARD: depth 7" || ko "$FIRSTCARD: depth $(cat $c/depth)"
-EOF
-}
-
-# Extra checks of the first configuration (default AP configuration).
-vm_functional() {
-	cat <<'EOF'
-q=/sys/bus/ap/devices/00.0000
-before=$(cat $q/request_count)
-if [ -e /dev/hwrng ] && [ "$(cat /sys/class/misc/hw_random/rng_current)" = zcrypt ]; then
-	b=$(head -c 64 /dev/hwrng | od -An -tx1 | tr -d ' \n')
-	[ ${#b} -eq 128 ] && ok "64 bytes from the zcrypt hwrng (CCA request via NQAP/DQAP)" ||
-		ko "hwrng read gave '${b}'"
-else
-	ko "no zcrypt hwrng ($(cat /sys/class/misc/hw_random/rng_current 2>&1))"
-fi
-total=0
-for r in /sys/bus/ap/devices/??.????/request_count; do
-	v=$(cat $r)	# "-" for queues zcrypt does not drive
-	case $v in '' | *[!0-9]*) continue ;; esac
-	total=$((total + v))
-done
-[ $total -gt 0 ] && ok "queues processed $total requests" || ko "no request counted"
-# 32 RSA requests through /dev/z90crypt: each completes with the error reply
-reqs() {
-	t=0
-	for r in /sys/bus/ap/devices/??.????/request_count; do
-		v=$(cat $r)
-		case $v in '' | *[!0-9]*) continue ;; esac
-		t=$((t + v))
-	done
-	echo $t
-}
-r0=$(reqs)
-out=$(/bin/zcrypt-modexpo 32 2>&1) && ok "$out" || ko "zcrypt-modexpo: $out"
-r1=$(reqs)
-[ $((r1 - r0)) -ge 32 ] && ok "request counters +$((r1 - r0)) (NQAP/DQAP, type 82 replies)" ||
-	ko "request counters moved by $((r1 - r0)), want >= 32"
-on=$(cat $q/online)
-[ "$on" = 1 ] && ok "00.0000 still online after requests" || ko "00.0000 online=$on"
-bad=0
-for d in /sys/bus/ap/devices/0[01].000[0-5]; do
-	[ "$(cat $d/online)" = 1 ] || bad=1
-done
-[ $bad = 0 ] && ok "all cex4 queues online after the error replies" || ko "a cex4 queue went offline"
-
-# apmask write moves adapter 2 to the default drivers and back
-echo +2 > /sys/bus/ap/apmask && ok "echo +2 > apmask" || ko "echo +2 > apmask"
-drv() { basename "$(readlink /sys/bus/ap/devices/$1/driver 2>/dev/null)" 2>/dev/null; }
-is() { [ "$(drv $1)" = "$2" ]; }
-wait_for 20 is 02.0000 cex4queue && is 02.0006 vfio_ap && ok "02.0000 -> cex4queue, 02.0006 stays vfio_ap" ||
-	ko "after +2: 02.0000 $(drv 02.0000), 02.0006 $(drv 02.0006)"
-echo -2 > /sys/bus/ap/apmask && ok "echo -2 > apmask" || ko "echo -2 > apmask"
-wait_for 20 is 02.0000 vfio_ap && ok "02.0000 -> vfio_ap" || ko "after -2: 02.0000 $(drv 02.0000)"
-wait_for 20 same_binds && ok "bindings back to the boot state" || ko "bindings: $(binds)"
-
-# a vfio_ap mediated device
-t=/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough
-u=$(cat /proc/sys/kernel/random/uuid)
-if echo $u > $t/create; then
-	ok "mdev $u created"
-	m=/sys/bus/mdev/devices/$u
-	echo 2 > $m/assign_adapter && echo 6 > $m/assign_domain && echo 6 > $m/assign_control_domain &&
-		ok "assign adapter 2, domain 6" || ko "assign adapter 2, domain 6"
-	grep -qx 02.0006 $m/matrix && ok "mdev matrix shows 02.0006" || ko "mdev matrix: $(cat $m/matrix)"
-	echo 1 > $m/remove && [ ! -e $m ] && ok "mdev removed" || ko "mdev remove"
-else
-	ko "mdev create"
-fi
-
-# module unload / reload
-rmmod vfio_ap && ok "rmmod vfio_ap" || ko "rmmod vfio_ap"
-rmmod zcrypt_cex4 && ok "rmmod zcrypt_cex4" || ko "rmmod zcrypt_cex4"
-rmmod zcrypt && ok "rmmod zcrypt" || ko "rmmod zcrypt ($(lsmod | grep zcrypt))"
-[ -z "$(drv 00.0000)" ] && [ -z "$(drv 02.0006)" ] && ok "queues unbound after rmmod" ||
-	ko "after rmmod: 00.0000 '$(drv 00.0000)', 02.0006 '$(drv 02.0006)'"
-modprobe zcrypt_cex4 && modprobe vfio_ap && ok "modprobe zcrypt_cex4 (and zcrypt) and vfio_ap again" || ko "modprobe again"
-out=$(/bin/zcrypt-modexpo 4 2>&1) && ok "after reload: $out" || ko "after reload: $out"
-wait_for 20 same_binds && ok "bindings restored after reload" || ko "bindings after reload: $(binds)"
-EOF
-}
-
-vm_tail() {
-	cat <<'EOF'
-dmesg > /tmp/dmesg
-if grep -qE "WARNING:|BUG:|Oops|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU|INFO: task .* blocked|Call Trace" /tmp/dmesg; then
-	ko "kernel log has a warning:"
-	grep -E -A3 "WARNING:|BUG:|Oops|possible circular|possible recursive|inconsistent lock|suspicious RCU|INFO: task|Call Trace" /tmp/dmesg | head -40 | sed 's/^/  | /'
-else
-	ok "no WARNING/BUG/lockdep report in dmesg"
-fi
-grep -E " ap:| zcrypt|vfio_ap|hwrng" /tmp/dmesg | sed 's/^/  dmesg| /'
-exit $n
-EOF
-}
-
-# run_config NAME MACHINE-OPTS TYPE FUNCS FUNCTIONAL AP DOM CTRL APMASK AQMASK
+# run_config NAME AP-PROPS TYPE FUNCS FUNCTIONAL AP DOM CTRL APMASK AQMASK
 run_config() {
 	local name=$1 mopts=$2 type=$3 funcs=$4 functional=$5 log rc
 	shift 5
@@ -206,20 +69,19 @@ run_config() {
 			s/^APMASK_PARAM=\(.*\) AQMASK_PARAM=\(.*\)$/APMASK_PARAM=\1; AQMASK_PARAM=\2/'
 		first=card${DEVS#*card}
 		echo "TYPE=$type FUNCS=$funcs FIRSTCARD=${first%% *}"
-		vm_common
-		[ "$functional" = 1 ] && vm_functional
-		vm_tail
+		echo "FUNCTIONAL=$functional"
+		cat "$TOP/tests/qemu/config.vm.sh"
 	} >"$tmp/$name.sh"
 	log=$(logfile "test-qemu-$name")
 	rc=0
 	"$TOP/scripts/run-vm.sh" --kernel-build "$KBUILD" --script "$tmp/$name.sh" \
 		--add "$tmp/zcrypt-modexpo:/bin/zcrypt-modexpo" \
-		--machine "$mopts" --append "ap.apmask=$APMASK_PARAM ap.aqmask=$AQMASK_PARAM" \
+		${mopts:+--ap "$mopts"} --append "ap.apmask=$APMASK_PARAM ap.aqmask=$AQMASK_PARAM" \
 		--timeout 400 --quiet --log "$log" || rc=$?
 	tr -d '\r' <"$log" | grep -E '^(PASS|FAIL): |^  \| ' | while IFS= read -r l; do say "$l"; done
 	fails=$((fails + $(tr -d '\r' <"$log" | grep -c '^FAIL: ')))
 	if [ "$rc" -eq 0 ]; then
-		pass "$name: VM run (-M s390-ccw-virtio${mopts:+,$mopts}), console log: $log"
+		pass "$name: VM run (-device s390-ap-emu,${mopts:-adapters=0-3,domains=0-7,reset-time-us=0}), console log: $log"
 	else
 		fail "$name: VM run exit $rc, console log: $log"
 	fi
@@ -245,15 +107,26 @@ run_config default "" 13 0x72000000 1 \
 
 # 2. sparse ids, separate control domains, CEX6 in EP11 mode;
 #    adapter 5 x domains 3,4 for zcrypt, the rest (domain 16, adapter 10) for vfio_ap
-run_config sparse-ep11 "ap-adapters=5:0x0a,ap-domains=3-4:16,ap-control-domains=3-4:16:20,ap-type=cex6,ap-mode=ep11" \
+run_config sparse-ep11 "adapters=5:0x0a,domains=3-4:16,control-domains=3-4:16:20,ap-type=12,mode=ep11,reset-time-us=0" \
 	12 0x06000000 0 \
 	"[5,10]" "[3,4,16]" "[3,4,16,20]" "[5]" "[d for d in range(256) if d != 16]"
 
 # 3. a bad configuration must stop QEMU at start with a clear message
-for bad in "ap-adapters=0-256|ap-adapters.*256.*0\.\.255" "ap-mode=rsa|ap-mode.*rsa" "ap-type=14|ap-type.*14.*not supported"; do
+AP_CPU=max,ap=on,apqci=on,apft=on
+for bad in \
+	"-cpu $AP_CPU -device s390-ap-emu,adapters=0-256|adapters.*256.*0\.\.255" \
+	"-cpu $AP_CPU -device s390-ap-emu,mode=rsa|mode.*rsa" \
+	"-cpu $AP_CPU -device s390-ap-emu,ap-type=14|ap-type=14 is not supported" \
+	"-cpu $AP_CPU -device s390-ap-emu,adapters=0-3,domains=0-16,max-domain=15|domains: id 16 is beyond max-domain=15" \
+	"-cpu $AP_CPU -device s390-ap-emu,adapters=64,max-adapter=63|adapters: id 64 is beyond max-adapter=63" \
+	"-cpu $AP_CPU -device s390-ap-emu -device s390-ap-emu|No 'ap-bus' bus found" \
+	"-cpu max -device s390-ap-emu,adapters=0|No 'ap-bus' bus found" \
+	"-M s390-ccw-virtio,ap-adapters=0-3 -cpu max|ap-adapters"; do
 	opt=${bad%%|*} re=${bad#*|}
 	rc=0
-	out=$(timeout 30 "$QEMU" -M "s390-ccw-virtio,$opt" -cpu max -nographic -display none \
+	read -r -a args <<<"$opt"
+	case $opt in -M*) ;; *) args=(-M s390-ccw-virtio "${args[@]}") ;; esac
+	out=$(timeout 30 "$QEMU" "${args[@]}" -nographic -display none \
 		-serial none -monitor none -S 2>&1) || rc=$?
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && printf '%s' "$out" | grep -qE "$re"; then
 		pass "bad config '$opt' refused at start (exit $rc): $out"
@@ -261,6 +134,55 @@ for bad in "ap-adapters=0-256|ap-adapters.*256.*0\.\.255" "ap-mode=rsa|ap-mode.*
 		fail "bad config '$opt': exit $rc, output: $out"
 	fi
 done
+
+# 4. the device blocks migration (its queue state is not migrated); without
+#    it, the same machine is migratable (negative control)
+migrate_out() {
+	printf 'migrate "exec:cat >/dev/null"\nquit\n' |
+		timeout 30 "$QEMU" -M s390-ccw-virtio "$@" -nographic -display none \
+			-serial none -monitor stdio -S 2>&1 | tr -d '\r'
+}
+if migrate_out -cpu "$AP_CPU" -device s390-ap-emu,adapters=0,domains=0 |
+	grep -q "blocked by non-migratable device.*s390-ap-emu"; then
+	pass "s390-ap-emu blocks migration"
+else
+	fail "s390-ap-emu: migration not blocked"
+fi
+if migrate_out -cpu "$AP_CPU" | grep -q "blocked by non-migratable"; then
+	fail "migration blocked without the device"
+else
+	pass "without the device migration is not blocked (negative control)"
+fi
+
+# 5. instruction-level tests: tests/qemu/insn, one build per set-up
+# run_insn MODE LABEL QEMU-ARGS...
+run_insn() {
+	local mode=$1 label=$2 elf log rc=0
+	shift 2
+	elf=$tmp/apinsn-$mode.elf
+	if [ ! -f "$elf" ] && ! ${CROSS}gcc -DMODE_"$mode" -O2 -ffreestanding -fno-stack-protector \
+		-fno-pic -no-pie -nostdlib -static -march=z900 -Wall -Wextra -Werror \
+		-T "$TOP/tests/qemu/insn/insn.lds" -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
+		-o "$elf" "$TOP/tests/qemu/insn/head.S" "$TOP/tests/qemu/insn/insn.c"; then
+		fail "qemu insn: $label: the test does not build"
+		return
+	fi
+	log=$(logfile "test-qemu-insn-$label")
+	timeout 60 "$QEMU" "$@" -smp 1 -m 64 -nographic -no-reboot -kernel "$elf" \
+		</dev/null >"$log" 2>&1 || rc=$?
+	tr -d '\r' <"$log" | sed -n "s/^ok [0-9]* - \(.*\)/PASS: qemu insn: $label: \1/p; s/^not ok [0-9]* - \(.*\)/FAIL: qemu insn: $label: \1/p; s/^# \(.*: got .*\)/  | \1/p" |
+		while IFS= read -r l; do say "$l"; done
+	fails=$((fails + $(tr -d '\r' <"$log" | grep -c '^not ok ')))
+	if [ "$rc" -eq 0 ] && tr -d '\r' <"$log" | grep -q '^APINSN-RESULT: PASS'; then
+		pass "qemu insn: $label: completed ($(tr -d '\r' <"$log" | sed -n 's/^1\.\.//p') cases), log: $log"
+	else
+		fail "qemu insn: $label: QEMU exit $rc without a PASS result, log: $log"
+	fi
+}
+run_insn FULL device -M s390-ccw-virtio -cpu "$AP_CPU" -device s390-ap-emu,adapters=0-1:5,domains=0-2:7,control-domains=0-3,max-adapter=15,max-domain=15,reply-latency-us=200000,reset-time-us=500000
+run_insn NODEV no-device -M s390-ccw-virtio -cpu "$AP_CPU"
+run_insn OFF cpu-max -M s390-ccw-virtio -cpu max
+run_insn OFF machine-7.2 -M s390-ccw-virtio-7.2
 
 if [ "$fails" -ne 0 ]; then
 	say "test-qemu: $fails check(s) failed"

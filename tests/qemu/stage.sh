@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Stage: the emulator's own test (scripts/test-qemu.sh) with the 5.10 base
-# kernel: two AP configurations and one bad configuration QEMU must refuse.
+# order: 20
+# qemu stage: the emulator's own tests: the AP model's unit test, then
+# scripts/test-qemu.sh with the 5.10 base kernel (two AP configurations,
+# bad configurations QEMU must refuse, instruction-level tests of
+# PQAP/NQAP/DQAP in tests/qemu/insn).
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
@@ -14,7 +17,7 @@ if ! "$TOP/scripts/build-qemu.sh" 2>&1 | tee "$blog" | { grep --line-buffered '^
 fi
 say "PASS: qemu: qemu-system-s390x with the AP emulation builds"
 
-# The AP model's unit test (patches/qemu 0006), GLib TAP output.
+# The AP model's unit test (patches/qemu 0005), GLib TAP output.
 qb=$CACHE/qemu/build
 log=$(logfile qemu-unit)
 if nice ninja -C "$qb" tests/unit/test-s390-ap-emu >"$log" 2>&1 &&
