@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 SC := scripts
 
-.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu static anchors bench linux-6.12 coverage kasan libvirt
+.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu lockstat static anchors bench linux-6.12 coverage kasan libvirt
 
 help:
 	@echo "make demo       build the patched kernel and the emulator, show the main demo"
@@ -19,6 +19,8 @@ help:
 	@echo "make export     write the work tree's commits back to patches/linux"
 	@echo "make kernels    build the base, series (every prefix) and wrong-order kernels"
 	@echo "make qemu       build QEMU with the AP emulation"
+	@echo "make lockstat   lock hold times of the stress case with the emulator's"
+	@echo "                reset time (RESET_US=\"0 10000\" STRESS=20; minutes per VM)"
 	@echo "make static     checkpatch, W=1, sparse and kernel-doc checks"
 	@echo "make anchors    run the selftest on Debian's 6.1 and 6.12 (upstream parity)"
 	@echo "make bench      measured cost: mask write latency, refusal log lines, lock hold times (not in check)"
@@ -64,6 +66,9 @@ kernels: setup
 
 qemu: setup
 	$(SC)/build-qemu.sh
+
+lockstat: setup
+	tests/qemu/lockstat.sh
 
 static: setup
 	$(SC)/variants.sh base && bash tests/static/stage.sh
