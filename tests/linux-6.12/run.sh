@@ -220,14 +220,14 @@ vm() {
 		else
 			"$TOP/scripts/run-vm.sh" --kernel-build "$kb" --script "$D/lockdep.vm.sh" --append quiet \
 				--add "$ko_path:/ap_helper_unlocked.ko" --timeout 300 --quiet --log "$log" || true
-			n=$(tr -d '\r' <"$log" | grep -c 'WARNING:.*ap_bus.c.*\(ap_owned_by_def_drv\|ap_apqn_in_matrix_owned_by_def_drv\)')
+			n=$(tr -d '\r' <"$log" | grep '^LOCKDEP-LINE: .*WARNING:' | grep -c 'ap_bus.c.*\(ap_owned_by_def_drv\|ap_apqn_in_matrix_owned_by_def_drv\)')
 			if ! tr -d '\r' <"$log" | grep -q '^LOCKDEP-FIXTURE: loaded'; then
 				ko "$label: lockdep fixture did not load, log: $log"
 			elif [ "$k" = "$V" ]; then
 				[ "$n" -eq 2 ] && ok "$label: lockdep_assert_held fires in both mask helpers called without ap_perms_mutex (2 WARNINGs)" ||
 					ko "$label: lockdep: $n WARNINGs from the mask helpers, 2 expected, log: $log"
 			else
-				[ "$n" -eq 0 ] && ! tr -d '\r' <"$log" | grep -q 'WARNING:' &&
+				[ "$n" -eq 0 ] && ! tr -d '\r' <"$log" | grep -q '^LOCKDEP-LINE: .*WARNING:' &&
 					ok "$label: negative control: the same fixture passes silently (no assertion upstream)" ||
 					ko "$label: negative control: plain 6.12 warned, log: $log"
 			fi
