@@ -51,15 +51,33 @@ quick() {
 	ok "the series applies to 6.12.117 ($(git -C "$src" rev-list --count base..series) commits, one per patch)"
 	log=$(logfile checkpatch-6.12)
 	: >"$log"
-	checkpatch() { # FILE -> "E W C"
-		(cd "$src" && perl scripts/checkpatch.pl --strict --show-types "$1") >"$log.one" 2>&1 || true
+	checkpatch() { # FILE [CHECKPATCH-OPTION...] -> "E W C"
+		local f=$1
+		shift
+		(cd "$src" && perl scripts/checkpatch.pl --strict --show-types "$@" "$f") >"$log.one" 2>&1 || true
 		cat "$log.one" >>"$log"
 		sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p' "$log.one"
 	}
+	# The selftest is user-space code: 6.12's checkpatch asks it for
+	# strscpy(), which user space does not have, and for __maybe_unused
+	# instead of __attribute__((unused)), which 6.12's own
+	# kselftest_harness.h uses. Only these two are ignored, only for the
+	# selftest patch, and the line says how many were.
+	local st_ignore=STRCPY,PREFER_DEFINED_ATTRIBUTE_MACRO n_ign
 	while read -r p; do
-		r=$(checkpatch "$pdir/$p")
-		if [ "$r" = "0 0 0" ]; then ok "checkpatch --strict $p"; else
-			ko "checkpatch --strict $p: errors/warnings/checks = ${r:-none}, log: $log"; fi
+		case $p in
+		*selftests-vfio_ap*)
+			n_ign=$(checkpatch "$pdir/$p" | awk '{ print $2 }')
+			r=$(checkpatch "$pdir/$p" --ignore "$st_ignore")
+			if [ "$r" = "0 0 0" ]; then ok "checkpatch --strict $p (user-space selftest: ignoring $st_ignore, ${n_ign:-?} such warning(s))"; else
+				ko "checkpatch --strict --ignore $st_ignore $p: errors/warnings/checks = ${r:-none}, log: $log"; fi
+			;;
+		*)
+			r=$(checkpatch "$pdir/$p")
+			if [ "$r" = "0 0 0" ]; then ok "checkpatch --strict $p"; else
+				ko "checkpatch --strict $p: errors/warnings/checks = ${r:-none}, log: $log"; fi
+			;;
+		esac
 	done < <(grep -v -e '^#' -e '^[[:space:]]*$' "$pdir/series")
 	r=$(checkpatch "$D/static-bad.patch")
 	if [ -n "$r" ] && [ "$r" != "0 0 0" ]; then ok "negative control: checkpatch flags static-bad.patch ($r)"; else
@@ -120,38 +138,11 @@ bisect() {
 
 build() { build_top && bisect; }
 
-selftest_bin() { # static s390x binary from the series' selftest patch
-	local bin=$CACHE/selftest-6.12/vfio_ap_test log
-	log=$(logfile selftest-build-6.12)
-	mkdir -p "$(dirname "$bin")"
-	rm -f "$bin"
-	if ! make -C "$(vsrc "$V")/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static \
-		OUTPUT="$(dirname "$bin")" >"$log" 2>&1 || [ ! -x "$bin" ]; then
-		return 1
-	fi
-	echo "$bin"
-}
-
-# The same selftest source built against 5.10's kselftest_harness.h (what
-# make check and make anchors run everywhere): used for the runtime checks
-# when the series' copy does not build in the 6.12 tree, so that a build
-# problem of the test does not hide the kernel results.
-selftest_bin_510() {
-	local t=$CACHE/selftest-6.12/harness-5.10 out=$CACHE/selftest-6.12/from-5.10 log p
-	log=$(logfile selftest-build-6.12-from-5.10)
-	if [ ! -f "$t/tools/testing/selftests/lib.mk" ]; then
-		"$TOP/scripts/fetch.sh" kernel >&2 || return 1
-		rm -rf "$t" && mkdir -p "$t"
-		tar -xf "$CACHE/dl/linux-$KVER.tar.xz" -C "$t" --strip-components=1 --wildcards \
-			'*/tools/testing/selftests/lib.mk' '*/tools/testing/selftests/kselftest.h' \
-			'*/tools/testing/selftests/kselftest_harness.h' '*/tools/testing/selftests/kselftest/*' \
-			'*/tools/include/*' '*/tools/scripts/*' '*/scripts/subarch.include' >"$log" 2>&1 || return 1
-	fi
-	p=$(grep -v -e '^#' -e '^[[:space:]]*$' "$TOP/patches/linux/series" | grep -m1 'selftests-vfio_ap') || return 1
-	rm -rf "$t/tools/testing/selftests/vfio_ap" "$out" && mkdir -p "$out"
-	(cd "$t" && git apply --include='tools/testing/selftests/vfio_ap/*' "$TOP/patches/linux/$p") >>"$log" 2>&1 || return 1
-	make -C "$t/tools/testing/selftests/vfio_ap" CC="${CROSS}gcc" LDFLAGS=-static OUTPUT="$out" >>"$log" 2>&1 || return 1
-	echo "$out/vfio_ap_test"
+selftest_bin() { # the series' selftest, built in the 6.12 tree: a directory of binaries
+	local out=$CACHE/selftest-6.12
+	rm -rf "$out"
+	selftest_build "$(vsrc "$V")" "$out" "$(logfile selftest-build-6.12)" >/dev/null 2>&1 || return 1
+	echo "$out"
 }
 
 fixture_ko() { # VARIANT -> path of the fixture module built against it
@@ -170,11 +161,10 @@ vmline() { tr -d '\r' <"$1" | sed -n "s/^$2: //p" | tail -n 1; }
 vm() {
 	local k kb label bin log r ko_path res n lines
 	if bin=$(selftest_bin); then
-		ok "the series' selftest builds statically for s390x in the 6.12 tree ($(stat -c %s "$bin") bytes)"
+		ok "the series' selftest builds statically for s390x in the 6.12 tree ($(cd "$bin" && echo vfio_ap_*_test))"
 	else
-		ko "the series' selftest does not build in the 6.12 tree: $(grep -m1 'error:' "$(logfile selftest-build-6.12)"), log: $(logfile selftest-build-6.12)"
-		bin=$(selftest_bin_510) || { ko "fallback build of the selftest against 5.10's harness, log: $(logfile selftest-build-6.12-from-5.10)"; return 1; }
-		say "linux-6.12: runtime checks use the same selftest source built against 5.10's kselftest_harness.h ($bin)"
+		ko "the series' selftest does not build in the 6.12 tree, log: $(logfile selftest-build-6.12)"
+		return 1
 	fi
 	[ -n "${QEMU:-}" ] || [ -x "$CACHE/qemu/build/qemu-system-s390x" ] || "$TOP/scripts/build-qemu.sh" >&2
 	mkdir -p "$CACHE/anchors"
@@ -187,9 +177,11 @@ vm() {
 		[ -f "$kb/arch/s390/boot/bzImage" ] || { ko "$label: no kernel at $kb (run: $0 build)"; continue; }
 
 		# selftest: every case passes on both, no lockdep/WARNING/BUG
+		# with the series the bus reprobes released queues itself: the
+		# selftest's drivers_probe workaround must not be needed
 		if [ "$k" = "$V" ]; then
 			"$TOP/tests/selftest/host.sh" --label "$label" --kernel-build "$kb" --selftest "$bin" \
-				--expect pass --results "$res" && ok "$label: selftest" || ko "$label: selftest"
+				--expect pass --reprobe none --results "$res" && ok "$label: selftest" || ko "$label: selftest"
 		else
 			"$TOP/tests/selftest/host.sh" --label "$label" --kernel-build "$kb" --selftest "$bin" \
 				--expect pass && ok "$label: selftest" || ko "$label: selftest"
