@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 SC := scripts
 
-.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu lockstat static anchors bench linux-6.12 coverage kasan libvirt
+.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu lockstat static anchors bench linux-6.12 coverage kasan libvirt debian-patches abi
 
 help:
 	@echo "make demo       build the patched kernel and the emulator, show the main demo"
@@ -27,6 +27,10 @@ help:
 	@echo "make linux-6.12 the 6.12 improvement series (patches/linux-6.12): static"
 	@echo "                checks, every prefix built, runtime checks in the VM"
 	@echo "                (KSERIES=6.12 make workspace / make export for its work tree)"
+	@echo "make debian-patches [OUT=dir]  the series as Debian patches with DEP-3"
+	@echo "                headers + series lines (default \$$CACHE/debian-patches)"
+	@echo "make abi        modversions CRCs of the drivers/s390/crypto exports:"
+	@echo "                base, series, series + Debian's ABI patch"
 	@echo "make coverage   changed-line coverage of the series (gcov kernel; tests/reach)"
 	@echo "make kasan      selftest + stand-in cases on a KASAN series kernel (tests/reach)"
 	@echo "make libvirt    virsh, mdevctl at boot, run_kselftest.sh on a Debian bookworm root fs (longer)"
@@ -90,3 +94,9 @@ kasan: setup
 
 libvirt: setup
 	tests/libvirt/run.sh
+
+debian-patches:
+	$(S)/debian-patches.sh $(OUT)
+
+abi: setup
+	$(S)/abi-check.sh

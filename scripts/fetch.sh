@@ -3,6 +3,8 @@
 #   kernel  linux-source-5.10 5.10.223-1 (bullseye)  -> $CACHE/dl/linux-5.10.223.tar.xz
 #   qemu    qemu 7.2+dfsg-7+deb12u18 source (bookworm) -> $CACHE/dl/qemu/
 #   anchor-6.1 / anchor-6.12  linux-source-6.x (bookworm)
+#   debian-src  Debian's linux 5.10.223-1 SOURCE package (bullseye deb-src:
+#           .dsc, orig tarball, debian tarball) -> $CACHE/dl/linux-deb/
 #   s390x PKG...  s390x binary packages (bookworm) -> $CACHE/dl/s390x/*.deb,
 #           versions pinned by scripts/sources.sha256 (deb file names)
 # A private apt configuration is used; the machine's own is never touched.
@@ -10,7 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-what=${1:?usage: fetch.sh kernel|qemu|anchor-6.1|anchor-6.12|s390x PKG...}
+what=${1:?usage: fetch.sh kernel|qemu|anchor-6.1|anchor-6.12|debian-src|s390x PKG...}
 DL=$CACHE/dl
 FLOG=$(logfile "fetch-$what")
 : >"$FLOG"
@@ -95,6 +97,17 @@ qemu)
 		(cd "$DL/qemu" && apt-get "${O[@]}" source --download-only "qemu=$ver") >>"$FLOG" 2>&1 || fail "cannot download the qemu=$ver source"
 	fi
 	for f in "$DL"/qemu/*; do check_sha "$f" "$(basename "$f")"; done
+	;;
+debian-src)
+	# The Debian source package, with its own debian/patches stack: what
+	# the Debian kernel team builds from (scripts/debian-patches.sh).
+	if [ ! -f "$DL/linux-deb/linux_$KPKG_VERSION.dsc" ]; then
+		apt_private bullseye
+		mkdir -p "$DL/linux-deb"
+		(cd "$DL/linux-deb" && apt-get "${O[@]}" source --download-only "linux=$KPKG_VERSION") >>"$FLOG" 2>&1 ||
+			fail "cannot download the linux=$KPKG_VERSION source"
+	fi
+	for f in "$DL"/linux-deb/*; do check_sha "$f" "$(basename "$f")"; done
 	;;
 s390x)
 	shift
