@@ -93,6 +93,17 @@ configure() {
 
 case $mode in
 build)
+	# One build of this cache's QEMU at a time: make check starts it in the
+	# background while the kernels build (scripts/check.sh), and the qemu
+	# stage's own call then waits here for it.
+	mkdir -p "$QDIR"
+	exec 9>"$QDIR/.build.lock"
+	w=0
+	until flock -n 9; do
+		[ $((w % 30)) -ne 0 ] || say "[qemu build] waiting for the build already running on $QDIR ($w s)"
+		sleep 1
+		w=$((w + 1))
+	done
 	unpack
 	apply_series
 	configure
