@@ -530,6 +530,9 @@ def cmd_selftest(a):
 # scenario and console
 
 
+OWN_RESULT = re.compile(r"((?:PASS|FAIL): scenario: .*)$")
+
+
 def cmd_scenario(a):
     """The VM script judged its own walk (PASS:/FAIL: lines); the judge adds
     the console scan and the VM exit, and explains a failure with dmesg."""
@@ -537,7 +540,17 @@ def cmd_scenario(a):
     rep = Reporter(a.label)
     klines = kernel_lines(lines)
     findings = scan(klines)
-    own = [l for l in lines if l.startswith(("PASS: ", "FAIL: ", "DEMO|", "KLOG|"))]
+    # The walk's lines. A PASS:/FAIL: line can be glued behind kernel output
+    # on the shared console (no newline between the two writers): found
+    # anywhere in a line, it still counts.
+    own = []
+    for l in lines:
+        if l.startswith(("DEMO|", "KLOG|")):
+            own.append(l)
+            continue
+        m = OWN_RESULT.search(l)
+        if m:
+            own.append(m.group(1))
     for l in own:
         rep.note(l)
         if l.startswith("FAIL: "):

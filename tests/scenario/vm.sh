@@ -44,6 +44,12 @@ lsz_drv() { # lszcrypt's DRIVER column (last field) for APQN
 
 note "setup: load the AP device drivers (ap.apmask/aqmask come from the kernel command line)"
 run "modprobe zcrypt_cex4 && modprobe vfio_ap" || fail "modprobe zcrypt_cex4 vfio_ap"
+# busybox modprobe reports success when init_module() fails with EEXIST,
+# even when the module's own init returned it: check the drivers exist.
+for d in cex4card cex4queue vfio_ap; do
+	[ -d "/sys/bus/ap/drivers/$d" ] ||
+		fail "after modprobe, /sys/bus/ap/drivers has no $d (loaded: $(cut -d' ' -f1,5 /proc/modules | tr '\n' ';'))"
+done
 # The AP bus scans asynchronously; wait for the queues to be bound.
 i=0
 while [ $i -lt 60 ]; do

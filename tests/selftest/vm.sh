@@ -26,6 +26,15 @@ highest() {
 echo "VFIOAP-SET: apmask '$APMASK' aqmask '$AQMASK'"
 for m in $MODULES; do
 	modprobe "$m" 2>&1 | sed 's/^/VFIOAP-MOD| /'
+	# busybox modprobe reports success when init_module() fails with
+	# EEXIST, even from the module's own init: say what really loaded
+	case $m in
+	vfio_ap) d=vfio_ap ;;
+	zcrypt_cex4) d=cex4queue ;;
+	*) continue ;;
+	esac
+	[ -d "/sys/bus/ap/drivers/$d" ] ||
+		echo "VFIOAP-WARN: after modprobe $m, /sys/bus/ap/drivers has no $d (loaded: $(cut -d' ' -f1,5 /proc/modules | tr '\n' ';'))"
 done
 echo "VFIOAP-MASKS: apmask=$(cat /sys/bus/ap/apmask 2>&1) aqmask=$(cat /sys/bus/ap/aqmask 2>&1)"
 for q in /sys/bus/ap/devices/*.*; do
