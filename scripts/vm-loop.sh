@@ -15,7 +15,7 @@ n=${1:-${N:-20}}
 [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || die "vm-loop: N must be a positive number, not '$n'"
 tests=${LOOP_TESTS:-scenario-series scenario-base selftest}
 
-"$TOP/scripts/build-qemu.sh" >&2 || die "FAILED: stage 'vm-loop qemu'"
+[ -n "${QEMU:-}" ] || "$TOP/scripts/build-qemu.sh" >&2 || die "FAILED: stage 'vm-loop qemu'"
 series=$(BISECT=0 "$TOP/scripts/variants.sh" series | tail -n 1) || die "FAILED: stage 'vm-loop series kernel'"
 "$TOP/scripts/variants.sh" base >/dev/null || die "FAILED: stage 'vm-loop base kernel'"
 bin=$CACHE/selftest
