@@ -120,6 +120,14 @@ kselftest)
 		exit 1
 	fi
 	echo "PASS: libvirt: kselftest [$mode] make -C tools/testing/selftests TARGETS=vfio_ap install (cross, s390x)"
+	# 5.10's runner reads the per-test timeout from the INSTALLED
+	# vfio_ap/settings (default 45 s); 5.10's lib.mk installs it only when
+	# the Makefile lists it in TEST_FILES.
+	if [ -f "$tmp/p/root/kselftest/vfio_ap/settings" ]; then
+		echo "PASS: libvirt: kselftest [$mode] the install carries vfio_ap/settings ($(tr '\n' ' ' <"$tmp/p/root/kselftest/vfio_ap/settings"))"
+	else
+		echo "FAIL: libvirt: kselftest [$mode] the install lacks vfio_ap/settings: run_kselftest.sh gives each binary the default 45 s (5.10 lib.mk installs only TEST_FILES)"
+	fi
 	payload "$tmp/p" kselftest
 	# As tests/selftest's initramfs run: adapters 2, 3 and domains 6, 7
 	# for vfio_ap, everything else for the default drivers.
