@@ -29,8 +29,9 @@
 #             them back)
 # Output (one line each):
 #   BENCH-ROW: SIZE CASE <apwrite fields>
-#   BENCH-LOG: SIZE MASK LINES RESULT   (kernel log lines of ONE refused write)
-#   BENCH-LOGLINE: SIZE MASK TEXT       (the first three of those lines)
+#   BENCH-LOG: SIZE MASK LINES RESULT ALL (kernel log lines of ONE refused
+#                                        write: from the AP bus/vfio_ap, all)
+#   BENCH-LOGLINE: SIZE MASK TEXT       (the first eight of those lines)
 #   BENCH-ERR: TEXT                     (setup failure; exit 1)
 
 param() { # NAME DEFAULT: value of bench.NAME on the kernel command line
@@ -90,8 +91,12 @@ onelog() { # SIZE MASK VALUE: kernel log lines of one refused write
 	dmesg -c >/dev/null
 	r=$(/apwrite -n 1 -w 0 "$AP/$2" "$3" | sed -n 's/^APWRITE .* res=\([^ ]*\) .*$/\1/p')
 	dmesg >/tmp/bench.log
-	echo "BENCH-LOG: $1 $2 $(wc -l </tmp/bench.log) ${r:-none}"
-	head -n 3 /tmp/bench.log | sed "s/^/BENCH-LOGLINE: $1 $2 /"
+	# the refusal's lines come from the AP bus or vfio_ap; other kernel
+	# messages in the same window (e.g. "random: crng init done") are
+	# counted apart
+	rel=$(grep -c -E 'vfio_ap|mdev|apmask|aqmask|ap_bus|zcrypt' /tmp/bench.log)
+	echo "BENCH-LOG: $1 $2 $rel ${r:-none} $(wc -l </tmp/bench.log)"
+	head -n 8 /tmp/bench.log | sed "s/^/BENCH-LOGLINE: $1 $2 /"
 	case $r in ok*) echo "$r" ;; *) echo "" ;; esac >/tmp/bench.accepted
 }
 

@@ -31,7 +31,7 @@ $3 == "BENCH-ROW:" {
 	resns[k] = fld(line, "res_ns"); gran[k] = fld(line, "gran_ns")
 	next
 }
-$3 == "BENCH-LOG:" && $2 == "1" { logn[$1, $4, $5] = $6; logres[$1, $4, $5] = $7; next }
+$3 == "BENCH-LOG:" && $2 == "1" { logn[$1, $4, $5] = $6; logres[$1, $4, $5] = $7; logall[$1, $4, $5] = $8; next }
 $3 == "BENCH-LOGLINE:" && $2 == "1" {
 	t = $0; sub(/^[^ ]+ [^ ]+ BENCH-LOGLINE: [^ ]+ [^ ]+ /, "", t); sub(/^\[[ 0-9.]*\] */, "", t)
 	if (match(t, /and [0-9]+ more/)) { m = substr(t, RSTART + 4, RLENGTH - 9); more[$1, $4, $5] = m + 0 }
@@ -88,7 +88,7 @@ END {
 	for (i = 1; i <= nk; i++) printf " %s: %s%s", K[i], host[K[i]], i < nk ? ";" : ".\n"
 	print ""
 
-	print "### P4: kernel log lines of ONE refused write (every mdev blocks it)"
+	print "### P4: kernel log lines of ONE refused write (every mdev blocks it; lines of the AP bus/vfio_ap, other kernel messages in the same window apart)"
 	print ""
 	printf "| mdevs | write |"; for (i = 1; i <= nk; i++) printf " %s |", K[i]; print ""
 	printf "|---|---|"; for (i = 1; i <= nk; i++) printf "---|"; print ""
@@ -98,8 +98,9 @@ END {
 		for (i = 1; i <= nk; i++) {
 			key = K[i] SUBSEP n SUBSEP mk
 			if (!(key in logn)) { printf " - |"; continue }
-			if (logres[key] !~ /^EBUSY/) printf " n/a (accepted, %s lines) |", logn[key]
-			else printf " %s |", logn[key]
+			other = (logall[key] != "" && logall[key] != logn[key]) ? sprintf(" (+%d other)", logall[key] - logn[key]) : ""
+			if (logres[key] !~ /^EBUSY/) printf " n/a (accepted, %s lines%s) |", logn[key], other
+			else printf " %s%s |", logn[key], other
 		}
 		print ""
 	}
