@@ -7,6 +7,7 @@
 # Prints the bzImage path on the last line.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+cache_lock
 
 name=${1:?usage: build-kernel.sh VARIANT [FRAGMENT...]}
 shift

@@ -15,6 +15,7 @@
 # JOBS (default 2) sets ninja's parallelism; builds run under nice.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+cache_lock
 . "$(dirname "$0")/patch-stack.sh"
 
 mode=${1:-build}

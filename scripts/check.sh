@@ -39,6 +39,7 @@ if [ "${1:-}" = --list ]; then
 	exit 0
 fi
 . "$TOP/scripts/lib.sh"
+cache_lock
 want=" $* "
 if [ $# -gt 0 ]; then
 	for s in "$@"; do

@@ -56,6 +56,22 @@ die() { printf '%s\n' "$*" >&2; exit 1; }
 
 logfile() { printf '%s/%s.log' "$LOGDIR" "$1"; }
 
+# cache_lock: one run at a time per cache. Two runs that share $CACHE check
+# out the same work trees and build in the same directories; a second make
+# in a build dir deletes the first one's dependency files (seen: "fixdep:
+# error opening file: arch/s390/kernel/.uv.o.d"). Every script that changes
+# the cache calls this; the first one takes the lock (fd 9, inherited) and
+# marks it in the environment, so the scripts it runs do not wait for it.
+cache_lock() {
+	[ "${VFIO_AP_CACHE_LOCKED:-}" = "$CACHE" ] && return 0
+	exec 9>>"$CACHE/.lock"
+	if ! flock -n 9; then
+		say "waiting for another run that uses $CACHE (lock $CACHE/.lock) to finish" >&2
+		flock 9
+	fi
+	export VFIO_AP_CACHE_LOCKED=$CACHE
+}
+
 # selftest_build TREE OUTDIR LOG: the vfio_ap kselftest of kernel TREE as
 # static s390x binaries OUTDIR/vfio_ap_*_test (the form tests/selftest/host.sh
 # --selftest takes); on failure the log's tail goes to stderr, status 1.

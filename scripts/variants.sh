@@ -19,6 +19,7 @@
 # run rebuilds nothing.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+cache_lock
 
 name=${1:?usage: variants.sh base|series|wrongorder}
 case $name in

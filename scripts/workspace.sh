@@ -85,10 +85,11 @@ export_series() {
 
 case ${1:-} in
 init)
+	cache_lock
 	[ -d "$SRC/.git" ] || run_stage unpack "$(logfile unpack)" unpack_base
 	apply_series
 	;;
-export) export_series ;;
+export) cache_lock && export_series ;;
 path) echo "$SRC" ;;
 pdir) echo "$PDIR" ;;
 *) die "usage: workspace.sh init|export|path|pdir" ;;
