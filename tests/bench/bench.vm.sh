@@ -6,8 +6,10 @@
 #   bench.reps=N          timed repetitions of an accepted write (default 200)
 #   bench.rreps=N         timed repetitions of a refused write (default 50;
 #                         a refusal may log a line per mdev to the console)
-#   bench.hreps=N         repetitions when the write moves queues (default 3,
-#                         no warm-up: each takes seconds under TCG)
+#   bench.hreps=N         further repetitions when the "refused" write is
+#                         accepted and moves every queue (default 0: the
+#                         one write of the log count is the sample; each
+#                         takes seconds to a minute under TCG)
 #   bench.rlwait=S        seconds of quiet before the one-write log count,
 #                         so a rate limit of the refusal message has reset
 #                         (default 6)
@@ -44,7 +46,7 @@ param() { # NAME DEFAULT: value of bench.NAME on the kernel command line
 SIZES=$(param sizes 1,16,256 | tr ',' ' ')
 REPS=$(param reps 200)
 RREPS=$(param rreps 50)
-HREPS=$(param hreps 3)
+HREPS=$(param hreps 0)
 RLWAIT=$(param rlwait 6)
 AP=/sys/bus/ap
 TYPE=/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough
@@ -89,7 +91,8 @@ grow() { # N: create mdevs have..N-1
 onelog() { # SIZE MASK VALUE: kernel log lines of one refused write
 	sleep "$RLWAIT"
 	dmesg -c >/dev/null
-	r=$(/apwrite -n 1 -w 0 "$AP/$2" "$3" | sed -n 's/^APWRITE .* res=\([^ ]*\) .*$/\1/p')
+	/apwrite -n 1 -w 0 "$AP/$2" "$3" >/tmp/bench.one
+	r=$(sed -n 's/^APWRITE .* res=\([^ ]*\) .*$/\1/p' /tmp/bench.one)
 	dmesg >/tmp/bench.log
 	# the refusal's lines come from the AP bus or vfio_ap; other kernel
 	# messages in the same window (e.g. "random: crng init done") are
@@ -109,12 +112,17 @@ timed() { # SIZE CASE MASK VALUE UNDO REPS [RESULT]: RESULT = ok: must be accept
 refused() { # SIZE MASK VALUE UNDO: log count, then the timed writes
 	onelog "$1" "$2" "$3"
 	if [ -s /tmp/bench.accepted ]; then
-		# accepted (seconds each): undo it, then fewer repetitions and
-		# no warm-up beyond the write just done
+		# accepted: it moved every queue (seconds to a minute under TCG);
+		# undo it; the write just timed is the sample, plus HREPS more
 		w "$AP/$2" "$4"
-		WARM=0
-		timed "$1" "$2-refused" "$2" "$3" "$4" "$HREPS"
-		WARM=2
+		if [ "$HREPS" -gt 0 ]; then
+			WARM=0
+			timed "$1" "$2-refused" "$2" "$3" "$4" "$HREPS"
+			WARM=2
+		else
+			out=$(cat /tmp/bench.one)
+			echo "BENCH-ROW: $1 $2-refused ${out#APWRITE }"
+		fi
 	else
 		timed "$1" "$2-refused" "$2" "$3" "$4" "$RREPS"
 	fi
