@@ -22,7 +22,10 @@
 #   line), BENCH_KERNELS (base series 6.1 6.12), BENCH_ROUNDS (1; 2 runs
 #   every kernel twice in the order A B B A and pools the samples' medians),
 #   BENCH_SERIES_VARIANT (series: the hub's series, built with its bisect
-#   pass; dev: the workspace as it is, no bisect pass, for quick runs).
+#   pass; dev: the workspace as it is, no bisect pass, for quick runs),
+#   BENCH_BUILD_BASE / BENCH_BUILD_SERIES (measure these kernel build dirs
+#   as they are, built by hand; the selftest then comes from the series
+#   build's ../src).
 # Output: the table on stdout and in $CACHE/bench/table.md (raw rows in
 # $CACHE/bench/rows-*.txt, console logs $CACHE/logs/bench-*.log), then
 # PASS:/FAIL: lines for the targets (accepted write at 256 mdevs at most
@@ -30,6 +33,7 @@
 # Exit 1 if a VM run failed or a target was missed.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
+cache_lock
 
 SIZES=${BENCH_SIZES:-1,16,256}
 REPS=${BENCH_REPS:-200}
@@ -50,8 +54,8 @@ export JOBS=${JOBS:-2}
 # ---- inputs ----------------------------------------------------------------
 kb_of() { # LABEL -> build dir
 	case $1 in
-	base) vbuild base ;;
-	series) vbuild "$SV" ;;
+	base) echo "${BENCH_BUILD_BASE:-$(vbuild base)}" ;;
+	series) echo "${BENCH_BUILD_SERIES:-$(vbuild "$SV")}" ;;
 	*) vbuild "anchor-$1" ;;
 	esac
 }
@@ -61,7 +65,14 @@ for k in $KERNELS; do
 	base | series)
 		v=$k
 		[ "$k" = base ] || v=$SV
-		nice "$TOP/scripts/variants.sh" "$v" >/dev/null
+		given=${BENCH_BUILD_SERIES:-}
+		[ "$k" = series ] || given=${BENCH_BUILD_BASE:-}
+		if [ -n "$given" ]; then
+			[ -f "$(kb_of "$k")/arch/s390/boot/bzImage" ] || die "FAILED: stage 'bench' (no kernel in $(kb_of "$k")), log: none"
+			notes+=("$k is the build in $(kb_of "$k"), given by hand")
+		else
+			nice "$TOP/scripts/variants.sh" "$v" >/dev/null
+		fi
 		labels+=("$k")
 		;;
 	6.1 | 6.12)
@@ -88,8 +99,13 @@ if [ ! -x "$apw" ] || [ "$TOP/tests/bench/apwrite.c" -nt "$apw" ]; then
 fi
 # the selftest binary from the series tree (as tests/selftest/stage.sh)
 # (its stress binary runs in the VM as /vfio_ap_test)
-wt=$(vsrc "$SV") st=$BDIR/selftest/vfio_ap_stress_test
-nice "$TOP/scripts/variants.sh" "$SV" >/dev/null
+st=$BDIR/selftest/vfio_ap_stress_test
+if [ -n "${BENCH_BUILD_SERIES:-}" ]; then
+	wt=$BENCH_BUILD_SERIES/../src
+else
+	wt=$(vsrc "$SV")
+	nice "$TOP/scripts/variants.sh" "$SV" >/dev/null
+fi
 [ -d "$wt/tools/testing/selftests/vfio_ap" ] || die "FAILED: stage 'bench selftest build' (no selftest in $wt), log: none"
 log=$(logfile bench-selftest-build)
 selftest_build "$wt" "$(dirname "$st")" "$log" || die "FAILED: stage 'bench selftest build', log: $log"
