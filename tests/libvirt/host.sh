@@ -20,6 +20,7 @@
 #              tools/testing/selftests TARGETS=vfio_ap install, against the
 #              root file system's glibc), run by run_kselftest.sh (vm/kselftest.sh)
 # MODE in the VM: series -> the protection must hold; base -> negative control.
+# LIBVIRT_KBUILD=DIR uses that kernel build as it is (development).
 # Console logs: $LOGDIR/libvirt-TEST-KERNEL[-N].log. Timeout per boot:
 # $LIBVIRT_TIMEOUT (default 900 s; TCG boots systemd in 1-3 min).
 set -euo pipefail
@@ -72,7 +73,8 @@ run) ;;
 esac
 
 test=${3:?usage: host.sh run KERNEL libvirt|boottime|kselftest}
-kb=$(rootfs_kernel | tail -n 1)
+# LIBVIRT_KBUILD: a development build dir instead (no variants.sh, no build)
+if [ -n "${LIBVIRT_KBUILD:-}" ]; then kb=$LIBVIRT_KBUILD; else kb=$(rootfs_kernel | tail -n 1); fi
 [ -n "${QEMU:-}" ] || [ -x "$CACHE/qemu/build/qemu-system-s390x" ] || "$TOP/scripts/build-qemu.sh" >&2
 base_img=$("$TOP/scripts/rootfs.sh" image "$kb" | tail -n 1)
 mode=series
