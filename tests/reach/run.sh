@@ -74,10 +74,11 @@ fi
 	done
 	cat <<'EOS'
 # inside the VM (busybox sh). Masks first (the AP bus is built in):
+# vfio_mdev binds the mdevs (their IOMMU group exists only then);
 # adapters 2 and 3 and domain 7 are free for vfio_ap.
 echo -2,-3 >/sys/bus/ap/apmask
 echo -7 >/sys/bus/ap/aqmask
-for m in zcrypt_cex4 vfio_ap vfio_iommu_type1; do
+for m in zcrypt_cex4 vfio_ap vfio_mdev vfio_iommu_type1; do
 	modprobe $m 2>&1 | sed 's/^/REACH-MOD| /'
 done
 insmod /reach/vfio_ap_standin.ko 2>&1 | sed 's/^/REACH-MOD| /'
