@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 SC := scripts
 
-.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint workspace export kernels qemu lockstat static anchors bench linux-6.12 coverage kasan libvirt debian-patches abi
+.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint judge-test workspace export kernels qemu lockstat static anchors bench linux-6.12 coverage kasan libvirt debian-patches abi
 
 help:
 	@echo "make demo       build the patched kernel and the emulator, show the main demo"
@@ -15,6 +15,7 @@ help:
 	@echo "                sysfs on the host (no kernel build, no VM)"
 	@echo "make vm-loop [N=20]  N runs of the scenario and selftest VMs (flake hunt)"
 	@echo "make lint       shellcheck, paths named in scripts and docs, .PHONY rules"
+	@echo "make judge-test the judge's own tests on saved logs (pytest)"
 	@echo "make workspace  unpack 5.10.223 into a git work tree and apply the series"
 	@echo "make export     write the work tree's commits back to patches/linux"
 	@echo "make kernels    build the base, series (every prefix) and wrong-order kernels"
@@ -58,6 +59,9 @@ vm-loop: setup
 
 lint:
 	bash tests/lint/stage.sh
+
+judge-test:
+	bash tests/judge/stage.sh
 
 workspace: setup
 	$(SC)/workspace.sh init

@@ -272,7 +272,7 @@ def short(name):
 
 
 class Reporter:
-    def __init__(self, label, out=sys.stdout):
+    def __init__(self, label, out=None):  # None: the current sys.stdout
         self.label = label
         self.out = out
         self.failed = 0
