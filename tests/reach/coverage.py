@@ -29,7 +29,7 @@ FILES = ["drivers/s390/crypto/ap_bus.c", "drivers/s390/crypto/ap_bus.h",
          "drivers/s390/crypto/vfio_ap_ops.c", "drivers/s390/crypto/vfio_ap_drv.c",
          "drivers/s390/crypto/vfio_ap_private.h"]
 # lines of the new refusal paths: every one must have run
-REFUSAL = re.compile(r"-EBUSY|-EADDRNOTAVAIL|in_use = true")
+REFUSAL = re.compile(r"-EBUSY|-EADDRNOTAVAIL|-EADDRINUSE|in_use = true")
 
 
 def blame(tree, path):
@@ -140,7 +140,7 @@ def main():
             print("FAIL: coverage: refusal-path line did not run: %s:%d `%s`" % (b, n, t))
         ok = False
     else:
-        print("PASS: coverage: every line of the refusal paths ran (EBUSY, EADDRNOTAVAIL, in_use)")
+        print("PASS: coverage: every line of the refusal paths ran (EBUSY, EADDRNOTAVAIL, EADDRINUSE, in_use)")
     if noreason:
         print("FAIL: coverage: %d unexecuted lines without a reason in %s: %s" % (
             len(noreason), reasons_file, ", ".join("%s:%d" % x for x in noreason)))
