@@ -10,7 +10,7 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 rc=0
 (cd "$here" && "${PYTEST[@]}" -v -p no:cacheprovider test_judge.py) >"$out" 2>&1 || rc=$?
-sed -n -E 's/^test_judge\.py::([^ ]+) PASSED.*/PASS: judge: \1/p; s/^test_judge\.py::([^ ]+) (FAILED|ERROR).*/FAIL: judge: \1/p' "$out"
+sed -n -E 's/^test_judge\.py::(.*) PASSED.*/PASS: judge: \1/p; s/^test_judge\.py::(.*) (FAILED|ERROR).*/FAIL: judge: \1/p' "$out"
 if [ "$rc" -ne 0 ]; then
 	grep -q '^test_judge\.py::.* \(FAILED\|ERROR\)' "$out" || echo "FAIL: judge: pytest did not run (exit $rc)"
 	tail -n 40 "$out"

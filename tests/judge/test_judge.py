@@ -131,7 +131,7 @@ def test_one_case(capsys):
     ("WARNING", "[   50.000001] WARNING: CPU: 1 PID: 99 at drivers/s390/crypto/ap_bus.c:1300 ap_scan_bus+0x1/0x2"),
     ("hung task", "[   50.000001] INFO: task vfio_ap_test:99 blocked for more than 20 seconds."),
     ("panic", "[   50.000001] Kernel panic - not syncing: Fatal exception"),
-])
+], ids=["lockdep-circular", "lockdep-recursive", "KASAN", "Oops", "BUG", "WARNING", "hung-task", "panic"])
 def test_each_console_pattern_fails_a_clean_run(tmp_path, capsys, category, line):
     rc, out = run(["scenario", fx("scenario-base.log"), "--label", "scenario: [base]"], capsys)
     assert rc == 0, out  # the real log is clean
