@@ -100,7 +100,10 @@ onelog() { # SIZE MASK VALUE: kernel log lines of one refused write
 	rel=$(grep -c -E 'vfio_ap|mdev|apmask|aqmask|ap_bus|zcrypt' /tmp/bench.log)
 	echo "BENCH-LOG: $1 $2 $rel ${r:-none} $(wc -l </tmp/bench.log)"
 	head -n 8 /tmp/bench.log | sed "s/^/BENCH-LOGLINE: $1 $2 /"
-	case $r in ok*) echo "$r" ;; *) echo "" ;; esac >/tmp/bench.accepted
+	case $r in
+	ok*) echo "$r" >/tmp/bench.accepted ;;
+	*) : >/tmp/bench.accepted ;;
+	esac
 }
 
 WARM=2
