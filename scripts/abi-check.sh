@@ -23,11 +23,7 @@ set -euo pipefail
 "$TOP/scripts/workspace.sh" init >&2
 SRC=$("$TOP/scripts/workspace.sh" path)
 wt=$(vsrc abi)
-if [ ! -d "$wt" ]; then
-	mkdir -p "$(dirname "$wt")"
-	git -C "$SRC" worktree prune
-	git -C "$SRC" worktree add -q --detach "$wt" base
-fi
+worktree_at "$SRC" "$wt"
 W=(git -C "$wt" -c user.name=rig -c user.email=rig@localhost)
 symdir=$CACHE/abi
 mkdir -p "$symdir"

@@ -65,6 +65,24 @@ die() { printf '%s\n' "$*" >&2; exit 1; }
 
 logfile() { printf '%s/%s.log' "$LOGDIR" "$1"; }
 
+# worktree_at REPO WT: WT is a detached git worktree of REPO (made at tag
+# base if missing). It is made under a temporary name and then moved into
+# place, so an interrupted run never leaves a half-made tree at WT; a
+# directory at WT without .git (such a leftover from before) is replaced.
+worktree_at() {
+	local repo=$1 wt=$2
+	if [ -d "$wt" ] && [ ! -e "$wt/.git" ]; then
+		say "worktree: $wt is incomplete (an interrupted run); making it again" >&2
+		rm -rf "$wt"
+	fi
+	[ -d "$wt" ] && return 0
+	mkdir -p "$(dirname "$wt")"
+	rm -rf "$wt.new"
+	git -C "$repo" worktree prune
+	git -C "$repo" worktree add -q --detach "$wt.new" base
+	git -C "$repo" worktree move "$wt.new" "$wt"
+}
+
 # cache_lock: one run at a time per cache. Two runs that share $CACHE check
 # out the same work trees and build in the same directories; a second make
 # in a build dir deletes the first one's dependency files (seen: "fixdep:

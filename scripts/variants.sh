@@ -30,11 +30,7 @@ esac
 SRC=$("$TOP/scripts/workspace.sh" path)
 wt=$(vsrc "$name")
 G=(git -C "$SRC" -c user.name=rig -c user.email=rig@localhost)
-if [ ! -d "$wt" ]; then
-	"${G[@]}" worktree prune
-	mkdir -p "$(dirname "$wt")"
-	"${G[@]}" worktree add -q --detach "$wt" base
-fi
+worktree_at "$SRC" "$wt"
 W=(git -C "$wt" -c user.name=rig -c user.email=rig@localhost)
 checkout() { # keep mtimes of unchanged files: only switch when needed
 	[ "$("${W[@]}" rev-parse HEAD)" = "$("${W[@]}" rev-parse "$1^{commit}")" ] ||

@@ -89,11 +89,7 @@ tree_at() { # VARIANT COMMIT: the variant's worktree of the 6.12 workspace at CO
 	local wt src
 	src=$("$TOP/scripts/workspace.sh" path)
 	wt=$(vsrc "$1")
-	if [ ! -d "$wt" ]; then
-		git -C "$src" worktree prune
-		mkdir -p "$(dirname "$wt")"
-		git -C "$src" worktree add -q --detach "$wt" base
-	fi
+	worktree_at "$src" "$wt"
 	# keep mtimes of unchanged files: only switch when needed
 	[ "$(git -C "$wt" rev-parse HEAD)" = "$2" ] || git -C "$wt" checkout -q --detach -f "$2"
 }

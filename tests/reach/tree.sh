@@ -14,11 +14,7 @@ patches=()
 for p in "$@"; do patches+=("$(realpath "$p")"); done
 SRC=$("$TOP/scripts/workspace.sh" path)
 G=(git -C "$SRC" -c user.name=rig -c user.email=rig@localhost)
-if [ ! -d "$wt" ]; then
-	"${G[@]}" worktree prune
-	mkdir -p "$(dirname "$wt")"
-	"${G[@]}" worktree add -q --detach "$wt" base
-fi
+worktree_at "$SRC" "$wt"
 W=(git -C "$wt" -c user.name=rig -c user.email=rig@localhost)
 sum=$( ("${G[@]}" rev-parse "$rev^{commit}"; cat "${patches[@]}") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$wt/.variant-sum" 2>/dev/null)" = "$sum" ] &&

@@ -53,7 +53,7 @@ fi
 wt_for() { # NAME REV [FIXTURE] -> prints worktree path at REV (+ fixture)
 	local wt
 	wt=$(vsrc "$SV-$1")
-	[ -d "$wt" ] || { mkdir -p "$(dirname "$wt")"; git -C "$SRC" worktree prune; git -C "$SRC" worktree add -q --detach "$wt" base; }
+	worktree_at "$SRC" "$wt" >&2
 	git -C "$wt" checkout -q --detach -f "$2"
 	if [ -n "${3:-}" ]; then
 		GIT_COMMITTER_DATE='2024-08-10T00:00:00Z' git -C "$wt" -c user.name=rig -c user.email=rig@localhost \
