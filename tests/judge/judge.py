@@ -530,7 +530,7 @@ def cmd_selftest(a):
 # scenario and console
 
 
-OWN_RESULT = re.compile(r"((?:PASS|FAIL): scenario: .*)$")
+OWN_RESULT = re.compile(r"((?:PASS|FAIL): [a-z0-9][a-z0-9_.-]*: .*)$")
 
 
 def cmd_scenario(a):
