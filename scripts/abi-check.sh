@@ -54,18 +54,12 @@ crcs() {
 
 # symvers LABEL REV PATCH...: the CRC list of REV with PATCHes applied
 symvers() {
-	local label=$1 rev=$2 p tree log
+	local label=$1 rev=$2 tree log
 	shift 2
 	[ "$("${W[@]}" rev-parse HEAD)" = "$("${W[@]}" rev-parse "$rev^{commit}")" ] ||
 		"${W[@]}" checkout -q --detach -f "$rev"
 	"${W[@]}" reset -q --hard "$rev"
-	log=$(logfile "am-abi-$label")
-	for p in "$@"; do
-		GIT_COMMITTER_DATE='2024-08-10T00:00:00Z' "${W[@]}" am -q --committer-date-is-author-date "$p" >"$log" 2>&1 || {
-			"${W[@]}" am --abort >/dev/null 2>&1 || true
-			die "FAILED: stage 'abi $label' ($(basename "$p") does not apply), log: $log"
-		}
-	done
+	am_onto "$wt" "abi $label" "$(logfile "am-abi-$label")" "$@"
 	tree=$("${W[@]}" rev-parse 'HEAD^{tree}')
 	if [ ! -s "$symdir/$tree.symvers" ]; then
 		crcs "$label" >"$symdir/$tree.symvers.part"

@@ -83,6 +83,21 @@ worktree_at() {
 	git -C "$repo" worktree move "$wt.new" "$wt"
 }
 
+# am_onto WT STAGE LOG PATCH...: apply PATCHes to the work tree WT with git
+# am, deterministic commits (fixed committer date, the rig's identity); on
+# failure abort the am and die naming STAGE, the patch and LOG.
+am_onto() {
+	local wt=$1 stage=$2 log=$3 p
+	shift 3
+	for p in "$@"; do
+		GIT_COMMITTER_DATE='2024-08-10T00:00:00Z' git -C "$wt" -c user.name=rig -c user.email=rig@localhost \
+			am -q --committer-date-is-author-date "$p" >"$log" 2>&1 || {
+			git -C "$wt" am --abort >/dev/null 2>&1 || true
+			die "FAILED: stage '$stage' ($(basename "$p") does not apply), log: $log"
+		}
+	done
+}
+
 # cache_lock: one run at a time per cache. Two runs that share $CACHE check
 # out the same work trees and build in the same directories; a second make
 # in a build dir deletes the first one's dependency files (seen: "fixdep:

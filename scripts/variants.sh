@@ -41,7 +41,7 @@ build() { "$TOP/scripts/build-kernel.sh" "$name" >&2; } # progress to stderr
 # make_tree REV PATCH...: the worktree at REV with PATCHes applied on top;
 # nothing is touched when the worktree already holds exactly that.
 make_tree() {
-	local rev=$1 sum p log
+	local rev=$1 sum p
 	shift
 	sum=$( ("${W[@]}" rev-parse "$rev^{commit}"; for p in "$@"; do cat "$p"; done) | sha256sum | cut -d' ' -f1)
 	if [ "$(cat "$wt/.variant-sum" 2>/dev/null)" = "$sum" ] &&
@@ -49,13 +49,7 @@ make_tree() {
 		return 0
 	fi
 	checkout "$rev"
-	log=$(logfile "am-$name")
-	for p in "$@"; do
-		GIT_COMMITTER_DATE='2024-08-10T00:00:00Z' "${W[@]}" am -q --committer-date-is-author-date "$p" >"$log" 2>&1 || {
-			"${W[@]}" am --abort >/dev/null 2>&1 || true
-			die "FAILED: stage 'variant $name' ($(basename "$p") does not apply), log: $log"
-		}
-	done
+	am_onto "$wt" "variant $name" "$(logfile "am-$name")" "$@"
 	echo "$sum" >"$wt/.variant-sum"
 	"${W[@]}" rev-parse HEAD >"$wt/.variant-head"
 }
