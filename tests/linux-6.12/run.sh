@@ -58,26 +58,10 @@ quick() {
 		cat "$log.one" >>"$log"
 		sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p' "$log.one"
 	}
-	# The selftest is user-space code: 6.12's checkpatch asks it for
-	# strscpy(), which user space does not have, and for __maybe_unused
-	# instead of __attribute__((unused)), which 6.12's own
-	# kselftest_harness.h uses. Only these two are ignored, only for the
-	# selftest patch, and the line says how many were.
-	local st_ignore=STRCPY,PREFER_DEFINED_ATTRIBUTE_MACRO n_ign
 	while read -r p; do
-		case $p in
-		*selftests-vfio_ap*)
-			n_ign=$(checkpatch "$pdir/$p" | awk '{ print $2 }')
-			r=$(checkpatch "$pdir/$p" --ignore "$st_ignore")
-			if [ "$r" = "0 0 0" ]; then ok "checkpatch --strict $p (user-space selftest: ignoring $st_ignore, ${n_ign:-?} such warning(s))"; else
-				ko "checkpatch --strict --ignore $st_ignore $p: errors/warnings/checks = ${r:-none}, log: $log"; fi
-			;;
-		*)
-			r=$(checkpatch "$pdir/$p")
-			if [ "$r" = "0 0 0" ]; then ok "checkpatch --strict $p"; else
-				ko "checkpatch --strict $p: errors/warnings/checks = ${r:-none}, log: $log"; fi
-			;;
-		esac
+		r=$(checkpatch "$pdir/$p")
+		if [ "$r" = "0 0 0" ]; then ok "checkpatch --strict $p"; else
+			ko "checkpatch --strict $p: errors/warnings/checks = ${r:-none}, log: $log"; fi
 	done < <(grep -v -e '^#' -e '^[[:space:]]*$' "$pdir/series")
 	r=$(checkpatch "$D/static-bad.patch")
 	if [ -n "$r" ] && [ "$r" != "0 0 0" ]; then ok "negative control: checkpatch flags static-bad.patch ($r)"; else
