@@ -113,6 +113,11 @@ logvol() { # KBUILD LABEL: kernel log lines for ONE refused apmask write
 	echo "$label|log lines for one refused write (1 mdev, 64 APQNs)|${n:-FAIL}|$(tr -d '\r' <"$log" | sed -n 's/^LOGVOL-LINE: \[[ 0-9.]*\] //p' | head -n 1)" \
 		>>"$ADIR/results-$label.txt"
 	say "anchors: $label logs ${n:-?} line(s) for one refused write of 64 APQNs ($log)"
+	r=$(tr -d '\r' <"$log" | sed -n 's/^LOGVOL-BURST: //p' | tail -n 1)
+	n=${r%% *}
+	case $r in *"resource busy"*) ;; *) n="FAIL" ;; esac
+	echo "$label|log lines for the next refused write after a burst of 20|${n:-FAIL}|$(tr -d '\r' <"$log" | sed -n 's/^LOGVOL-BURST-LINE: \[[ 0-9.]*\] //p' | tail -n 1)" \
+		>>"$ADIR/results-$label.txt"
 }
 
 table() { # kernel x case from the results files: rows = cases, columns = kernels

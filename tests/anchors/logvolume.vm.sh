@@ -4,6 +4,11 @@
 # adapter 2 x domains 0-63 (64 APQNs; s390-ap-emu domains=0-63, ap.apmask
 # leaves adapter 2 to vfio_ap); "echo +2 > apmask" must fail with EBUSY;
 # prints "LOGVOL: <lines the write added to the kernel log> <exit status>".
+# Then a burst: 20 refused writes in a row (the kernel's default rate limit
+# lets 10 reports through per 5 s), 6 s of quiet, and one more refused
+# write; prints "LOGVOL-BURST: <lines that last write added> <exit status>"
+# and those lines as LOGVOL-BURST-LINE. The ring buffer is emptied first
+# (dmesg -c), so a kernel that logs per APQN cannot wrap the count.
 modprobe zcrypt_cex4
 modprobe vfio_ap
 i=0
@@ -28,4 +33,16 @@ rc=$?
 after=$(dmesg | wc -l)
 echo "LOGVOL: $((after - before)) $rc $(cat /tmp/err)"
 dmesg | tail -n $((after - before)) | head -n 3 | sed 's/^/LOGVOL-LINE: /'
+n=0
+while [ $n -lt 20 ]; do
+	echo +2 >/sys/bus/ap/apmask 2>/dev/null
+	n=$((n + 1))
+done
+sleep 6
+dmesg -c >/dev/null
+echo +2 >/sys/bus/ap/apmask 2>/tmp/err
+# shellcheck disable=SC2320 # the write's own status is what we want
+rc=$?
+echo "LOGVOL-BURST: $(dmesg | wc -l) $rc $(cat /tmp/err)"
+dmesg | sed 's/^/LOGVOL-BURST-LINE: /'
 echo 1 >$M/remove

@@ -224,6 +224,21 @@ vm() {
 		else
 			ok "$label: log volume (reference): $lines lines for the same refused write"
 		fi
+		r=$(vmline "$log" LOGVOL-BURST)
+		lines=${r%% *}
+		case $r in *"resource busy"*) ;; *) lines= ;; esac
+		if [ -z "$lines" ]; then
+			ko "$label: log volume after a burst: the write was not refused with EBUSY ($r), log: $log"
+		elif [ "$k" = "$V" ]; then
+			if [ "$lines" -le 2 ] && tr -d '\r' <"$log" | grep '^LOGVOL-BURST-LINE: ' | grep -q 'earlier refusals were not logged' &&
+				! tr -d '\r' <"$log" | grep '^LOGVOL-BURST-LINE: ' | grep -q 'callbacks suppressed'; then
+				ok "$label: log volume after a burst of 20 refusals: the next one logs $lines lines and counts the dropped reports"
+			else
+				ko "$label: log volume after a burst: $lines lines (<= 2, counting the dropped reports, expected), log: $log"
+			fi
+		else
+			ok "$label: log volume after a burst (reference): $lines lines"
+		fi
 		log=$LOGDIR/linux-6.12-conflicts-$label.log
 		"$TOP/scripts/run-vm.sh" --kernel-build "$kb" --script "$D/conflicts.vm.sh" \
 			--append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" --timeout 300 --quiet --log "$log" || true
