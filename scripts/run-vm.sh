@@ -24,6 +24,17 @@
 #   --machine OPTS      appended to -M s390-ccw-virtio,OPTS
 #   --append ARGS       extra kernel command line arguments
 #   --qemu-arg ARG      extra QEMU argument (repeatable)
+#   --qmp SOCK          QEMU serves QMP on the Unix socket SOCK, for
+#                       scripts/qmp.py (fault injection, run-time AP
+#                       configuration). SOCK's directory is created
+#                       private (0700) if missing; use one the run owns,
+#                       e.g. under $LOGDIR, never a fixed name in /tmp.
+#                       A stale socket at SOCK is replaced.
+#   --qmp-follow ARGS   with --qmp: run "scripts/qmp.py SOCK --follow
+#                       CONSOLE-LOG ARGS" next to the VM (the guest's
+#                       "QMP-REQ: {json}" console lines become QMP
+#                       commands), its output in CONSOLE-LOG.qmp; ARGS
+#                       are split at blanks (e.g. "--planted no-notify")
 #   --timeout SEC       kill the VM after SEC seconds (default 300)
 #   --log FILE          console log (default $CACHE/logs/vm-<time>.log)
 #   --quiet             do not copy the console to stdout
@@ -34,6 +45,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kbuild='' script='' machine='' append='' timeout=300 log='' quiet=''
+qmp='' qmp_follow='' follow='' fpid=''
 ap=adapters=0-3,domains=0-7,reset-time-us=0
 adds=() qargs=() disks=()
 while [ $# -gt 0 ]; do
@@ -47,6 +59,8 @@ while [ $# -gt 0 ]; do
 	--no-ap) ap= ;;
 	--append) append=$2; shift ;;
 	--qemu-arg) qargs+=("$2"); shift ;;
+	--qmp) qmp=$2; shift ;;
+	--qmp-follow) follow=1 qmp_follow=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--log) log=$2; shift ;;
 	--quiet) quiet=1 ;;
@@ -62,6 +76,20 @@ QEMU=${QEMU:-$CACHE/qemu/build/qemu-system-s390x}
 [ -x "$QEMU" ] || die "run-vm: no QEMU at $QEMU (build it with scripts/build-qemu.sh)"
 log=${log:-$LOGDIR/vm-$(date +%Y%m%d-%H%M%S).log}
 mkdir -p "$(dirname "$log")"
+if [ -n "$qmp" ]; then
+	case $qmp in *,*) die "run-vm: --qmp $qmp: no commas in the socket path" ;; esac
+	[ ${#qmp} -lt 108 ] || die "run-vm: --qmp $qmp: a Unix socket path must be shorter than 108 bytes"
+	if [ ! -d "$(dirname "$qmp")" ]; then
+		mkdir -p "$(dirname "$(dirname "$qmp")")"
+		mkdir -m 700 "$(dirname "$qmp")"
+	fi
+	[ -O "$(dirname "$qmp")" ] || die "run-vm: --qmp $qmp: its directory is not ours"
+	[ ! -e "$qmp" ] || [ -S "$qmp" ] || die "run-vm: --qmp $qmp exists and is not a socket"
+	rm -f "$qmp"
+	qargs+=(-qmp "unix:$qmp,server=on,wait=off")
+elif [ -n "$follow" ]; then
+	die "run-vm: --qmp-follow needs --qmp SOCK"
+fi
 
 if [ ${#disks[@]} -gt 0 ]; then # boot from a disk: no initramfs
 	[ -z "$script" ] && [ ${#adds[@]} -eq 0 ] || die "run-vm: --disk excludes --script and --add"
@@ -105,6 +133,11 @@ cmd=("$QEMU" -M "s390-ccw-virtio${machine:+,$machine}" "${apargs[@]}" -smp 2 -m 
 	-nographic -no-reboot -kernel "$bz" "$@" "${qargs[@]}")
 echo "# ${cmd[*]}" >"$log"
 rc=0
+if [ -n "$follow" ]; then
+	# shellcheck disable=SC2086 # ARGS are split at blanks, as documented
+	QMP_WAIT=60 python3 "$TOP/scripts/qmp.py" "$qmp" --follow "$log" $qmp_follow >"$log.qmp" 2>&1 &
+	fpid=$!
+fi
 if [ -n "$quiet" ]; then
 	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1 &
 	pid=$!
@@ -113,6 +146,8 @@ if [ -n "$quiet" ]; then
 else
 	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null 2>&1 | tee -a "$log" || rc=${PIPESTATUS[0]}
 fi
+# the follower ends when QEMU closes the socket
+[ -z "$fpid" ] || wait "$fpid" || true
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	echo "run-vm: timeout after $timeout s, console log: $log" >&2
 	exit 124
