@@ -14,7 +14,15 @@
 #     -kernel): PQAP/NQAP/DQAP condition codes, registers and program
 #     exceptions with the s390-ap-emu device, with the AP facility but no
 #     device, and without the AP facility (-cpu max as upstream, and the
-#     released machine type s390-ccw-virtio-7.2 with its default CPU).
+#     released machine type s390-ccw-virtio-7.2 with its default CPU);
+#   - QMP fault injection and run-time configuration (issue 14): the
+#     instruction-level program in MODE_FAULTS with the faults of
+#     tests/qemu/insn/faults.qmp injected before it starts and the
+#     (de)configurations it asks for through scripts/qmp.py --follow;
+#     negative controls: the same run with the faults not injected
+#     (planted no-faults) and without the configuration-change event
+#     (planted no-notify) must fail the cases that check them; bad QMP
+#     arguments are refused with a clear error and change nothing.
 # Prints one "PASS: ..." / "FAIL: ..." line per check; exits non-zero on any
 # failure.
 #   KBUILD   kernel build dir (default $CACHE/build/base)
@@ -155,21 +163,31 @@ else
 fi
 
 # 5. instruction-level tests: tests/qemu/insn, one build per set-up
+# insn_elf MODE: build the program for MODE (once), print its path
+insn_elf() {
+	local elf=$tmp/apinsn-$1.elf
+	[ -f "$elf" ] || ${CROSS}gcc -DMODE_"$1" -O2 -ffreestanding -fno-stack-protector \
+		-fno-pic -no-pie -nostdlib -static -march=z900 -Wall -Wextra -Werror \
+		-T "$TOP/tests/qemu/insn/insn.lds" -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
+		-o "$elf" "$TOP/tests/qemu/insn/head.S" "$TOP/tests/qemu/insn/insn.c" >&2 || return 1
+	printf '%s\n' "$elf"
+}
 # run_insn MODE LABEL QEMU-ARGS...
 run_insn() {
 	local mode=$1 label=$2 elf log rc=0
 	shift 2
-	elf=$tmp/apinsn-$mode.elf
-	if [ ! -f "$elf" ] && ! ${CROSS}gcc -DMODE_"$mode" -O2 -ffreestanding -fno-stack-protector \
-		-fno-pic -no-pie -nostdlib -static -march=z900 -Wall -Wextra -Werror \
-		-T "$TOP/tests/qemu/insn/insn.lds" -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
-		-o "$elf" "$TOP/tests/qemu/insn/head.S" "$TOP/tests/qemu/insn/insn.c"; then
+	if ! elf=$(insn_elf "$mode"); then
 		fail "qemu insn: $label: the test does not build"
 		return
 	fi
 	log=$(logfile "test-qemu-insn-$label")
 	timeout 60 "$QEMU" "$@" -smp 1 -m 64 -nographic -no-reboot -kernel "$elf" \
 		</dev/null >"$log" 2>&1 || rc=$?
+	insn_report "$label" "$log" "$rc"
+}
+# insn_report LABEL LOG RC: the program's TAP as PASS/FAIL lines
+insn_report() {
+	local label=$1 log=$2 rc=$3
 	tr -d '\r' <"$log" | sed -n "s/^ok [0-9]* - \(.*\)/PASS: qemu insn: $label: \1/p; s/^not ok [0-9]* - \(.*\)/FAIL: qemu insn: $label: \1/p; s/^# \(.*: got .*\)/  | \1/p" |
 		while IFS= read -r l; do say "$l"; done
 	fails=$((fails + $(tr -d '\r' <"$log" | grep -c '^not ok ')))
@@ -183,6 +201,141 @@ run_insn FULL device -M s390-ccw-virtio -cpu "$AP_CPU" -device s390-ap-emu,adapt
 run_insn NODEV no-device -M s390-ccw-virtio -cpu "$AP_CPU"
 run_insn OFF cpu-max -M s390-ccw-virtio -cpu max
 run_insn OFF machine-7.2 -M s390-ccw-virtio-7.2
+
+# 6. QMP fault injection and run-time configuration (scripts/qmp.py).
+# The QMP sockets live in a directory of this run's own.
+qdir=$LOGDIR/qmp
+[ -d "$qdir" ] || mkdir -m 700 "$qdir"
+FAULT_DEV=adapters=0-1:5,domains=0-2:7,max-adapter=15,max-domain=15,reply-latency-us=1000,reset-time-us=0
+# run_faults LABEL [PLANTED]: MODE_FAULTS with tests/qemu/insn/faults.qmp
+# injected at the start; sets flog (console log; QMP log in $flog.qmp)
+run_faults() {
+	local label=$1 planted=${2:-} elf sock qpid rc=0
+	flog=$(logfile "test-qemu-insn-$label")
+	: >"$flog.qmp"
+	elf=$(insn_elf FAULTS) || { : >"$flog"; return 1; }
+	sock=$qdir/$label.sock
+	rm -f "$sock"
+	timeout 180 "$QEMU" -M s390-ccw-virtio -cpu "$AP_CPU" -device "s390-ap-emu,$FAULT_DEV" \
+		-S -qmp "unix:$sock,server=on,wait=off" -smp 1 -m 64 -nographic -no-reboot \
+		-kernel "$elf" </dev/null >"$flog" 2>&1 &
+	qpid=$!
+	python3 "$TOP/scripts/qmp.py" "$sock" --follow "$flog" --init "$TOP/tests/qemu/insn/faults.qmp" \
+		--cont ${planted:+--planted "$planted"} >"$flog.qmp" 2>&1 || true
+	wait "$qpid" || rc=$?
+	return "$rc"
+}
+frc=0
+run_faults faults || frc=$?
+insn_report faults "$flog" "$frc"
+if grep -q '^QMP-ERR' "$flog.qmp" || [ "$(grep -c '^QMP-OK: s390-ap-emu-' "$flog.qmp")" -ne 12 ]; then
+	fail "qemu faults: QMP commands: not 8 injections and 4 (de)configurations all accepted, log: $flog.qmp"
+else
+	pass "qemu faults: 8 injected faults and 4 run-time (de)configurations accepted through QMP"
+fi
+# the query at the start and the one while adapter 1 was out
+if python3 - "$flog.qmp" <<'PY'
+import json, sys
+qs = [l.split(" -> ", 1)[1] for l in open(sys.argv[1]) if l.startswith("QMP-OK: query-s390-ap-emu")]
+first, during = json.loads(qs[0]), json.loads(qs[1])
+q = {(e["adapter"], e["domain"]): e for e in during["queues"]}
+q0 = {(e["adapter"], e["domain"]): e for e in first["queues"]}
+ok = (len(q) == 12 and during["configured-adapters"] == "0:5" and during["adapters"] == "0-1:5"
+      and all(q[(1, d)]["state"] == "deconfigured" for d in (0, 1, 2, 7))
+      and q[(0, 0)]["state"] == "normal" and "response-fault" not in q[(0, 0)]
+      and q[(0, 2)]["response-fault"] == {"type": "response-code", "code": "deconfigured"}
+      and q0[(0, 0)]["response-fault"] == {"type": "response-code", "code": "busy", "count": 2}
+      and q0[(5, 2)]["reply-fault"] == {"type": "oversize-reply", "size": 5000, "count": 1}
+      and q0[(0, 1)]["response-fault"]["remaining-ms"] == 2000)
+sys.exit(0 if ok else 1)
+PY
+then
+	pass "qemu faults: query-s390-ap-emu shows the injected faults with their counts and time left, and adapter 1's queues deconfigured while it is out"
+else
+	fail "qemu faults: query-s390-ap-emu does not show the expected state, log: $flog.qmp"
+fi
+# Negative controls: the cases must notice a fault that is not injected
+# and a configuration change that is not reported.
+# want_fail LABEL PLANTED REGEX N: at least N cases whose names match
+# REGEX fail (shown), and no other case.
+want_fail() {
+	local label=$1 planted=$2 re=$3 n=$4 nf bad
+	run_faults "$label" "$planted" || true
+	nf=$(tr -d '\r' <"$flog" | grep -cE "^not ok [0-9]+ - ($re)")
+	bad=$(tr -d '\r' <"$flog" | grep -E '^not ok ' | grep -cvE "^not ok [0-9]+ - ($re)")
+	if [ "$nf" -ge "$n" ] && [ "$bad" -eq 0 ]; then
+		pass "qemu faults: negative control (planted $planted): $nf cases fail as they must, log: $flog"
+		tr -d '\r' <"$flog" | grep -E "^not ok |^# .*: got " | sed 's/^/  | /'
+	else
+		fail "qemu faults: negative control (planted $planted): $nf of the $n expected cases fail, $bad others, log: $flog"
+	fi
+}
+want_fail faults-no-faults no-faults 'fault ' 8
+want_fail faults-no-notify no-notify 'adapter 1 deconfigured|adapter 1 reconfigured|domain 7 reconfigured' 3
+
+# Bad QMP input: a clear error, and the state (query-s390-ap-emu) unchanged.
+qmp() { python3 "$TOP/scripts/qmp.py" "$sock" "$@"; }
+sock=$qdir/bad.sock
+rm -f "$sock"
+timeout 120 "$QEMU" -M s390-ccw-virtio -cpu "$AP_CPU" -device "s390-ap-emu,$FAULT_DEV" -S \
+	-qmp "unix:$sock,server=on,wait=off" -nographic -display none -serial none -monitor none \
+	</dev/null >"$(logfile test-qemu-qmp-bad)" 2>&1 &
+bpid=$!
+before=$(qmp query-s390-ap-emu) || before=
+inj='"type": "response-code", "code": "busy"'
+for bad in \
+	"s390-ap-emu-inject-fault|{\"adapter\": 9, \"domain\": 0, $inj}|adapter 9 \(0x09\) is not one of the device's adapters \(0-1:5\)" \
+	"s390-ap-emu-inject-fault|{\"adapter\": 0, \"domain\": 3, $inj}|domain 3 \(0x0003\) is not one of the device's usage domains \(0-2:7\)" \
+	"s390-ap-emu-inject-fault|{\"adapter\": 0, \"domain\": 0, \"type\": \"response-code\", \"code\": \"normal\"}|normal" \
+	"s390-ap-emu-inject-fault|{\"adapter\": 0, \"domain\": 0, $inj, \"count\": 0}|'count' must be at least 1" \
+	"s390-ap-emu-inject-fault|{\"adapter\": 0, \"domain\": 0, $inj, \"count\": 1, \"duration-ms\": 5}|'count' and 'duration-ms' exclude each other" \
+	"s390-ap-emu-inject-fault|{\"adapter\": 0, \"domain\": 0, \"type\": \"delay-reply\", \"delay-ms\": 0}|'delay-ms' must be at least 1" \
+	"s390-ap-emu-inject-fault|{\"adapter\": 0, \"domain\": 0, \"type\": \"oversize-reply\", \"size\": 65537}|'size' must be in the range 1..65536" \
+	"s390-ap-emu-inject-fault|{\"adapter\": 256, \"domain\": 0, $inj}|adapter.*uint8" \
+	"s390-ap-emu-configure|{\"adapter\": 1, \"domain\": 1, \"configured\": false}|exactly one of 'adapter' and 'domain'" \
+	"s390-ap-emu-configure|{\"configured\": false}|exactly one of 'adapter' and 'domain'" \
+	"s390-ap-emu-configure|{\"adapter\": 2, \"configured\": false}|adapter 2 \(0x02\) is not one of the device's adapters" \
+	"s390-ap-emu-clear-faults|{\"domain\": 8}|domain 8 \(0x0008\) is not one of the device's usage domains"; do
+	cmd=${bad%%|*} rest=${bad#*|}
+	qargs_=${rest%%|*} re=${rest#*|}
+	rc=0
+	out=$(qmp "$cmd" "$qargs_" 2>&1) || rc=$?
+	if [ "$rc" -eq 1 ] && printf '%s' "$out" | grep -qE "$re"; then
+		pass "qemu faults: bad QMP input refused: $cmd $qargs_: $out"
+	else
+		fail "qemu faults: bad QMP input: $cmd $qargs_: exit $rc, output: $out"
+	fi
+done
+after=$(qmp query-s390-ap-emu) || after=
+if [ -n "$before" ] && [ "$before" = "$after" ]; then
+	pass "qemu faults: after the refused commands query-s390-ap-emu is unchanged"
+else
+	fail "qemu faults: the refused commands changed the state (before: $before, after: $after)"
+fi
+# negative control of that comparison: an accepted command changes it
+qmp s390-ap-emu-inject-fault "{\"adapter\": 0, \"domain\": 0, $inj}" >/dev/null || true
+if [ -n "$before" ] && [ "$(qmp query-s390-ap-emu)" != "$before" ]; then
+	pass "qemu faults: an accepted injection changes query-s390-ap-emu (negative control of the comparison)"
+else
+	fail "qemu faults: an accepted injection left query-s390-ap-emu unchanged"
+fi
+qmp quit >/dev/null 2>&1 || true
+wait "$bpid" 2>/dev/null || true
+# without the device, the commands say so
+sock=$qdir/nodev.sock
+rm -f "$sock"
+timeout 60 "$QEMU" -M s390-ccw-virtio -cpu "$AP_CPU" -S -qmp "unix:$sock,server=on,wait=off" \
+	-nographic -display none -serial none -monitor none </dev/null >/dev/null 2>&1 &
+bpid=$!
+rc=0
+out=$(qmp s390-ap-emu-configure '{"adapter": 0, "configured": false}' 2>&1) || rc=$?
+if [ "$rc" -eq 1 ] && printf '%s' "$out" | grep -q "there is no s390-ap-emu device"; then
+	pass "qemu faults: without the device the commands are refused: $out"
+else
+	fail "qemu faults: without the device: exit $rc, output: $out"
+fi
+qmp quit >/dev/null 2>&1 || true
+wait "$bpid" 2>/dev/null || true
 
 if [ "$fails" -ne 0 ]; then
 	say "test-qemu: $fails check(s) failed"

@@ -3,7 +3,8 @@
 # qemu stage: the emulator's own tests: the AP model's unit test, then
 # scripts/test-qemu.sh with the 5.10 base kernel (two AP configurations,
 # bad configurations QEMU must refuse, instruction-level tests of
-# PQAP/NQAP/DQAP in tests/qemu/insn).
+# PQAP/NQAP/DQAP in tests/qemu/insn, QMP fault injection and run-time
+# (de)configuration with their negative controls).
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 

@@ -70,6 +70,20 @@ insn_\name:
 	STUB nqap_odd, 0xb2ad0032
 	STUB dqap_zero, 0xb2ae0004	/* R1 = 0 */
 
+	.globl stcrw
+stcrw:	/* stcrw(&crw): cc (0 stored, 1 none pending) */
+	.insn	s, 0xb2390000, 0(%r2)
+	ipm	%r2
+	srl	%r2, 28
+	br	%r14
+
+	.globl chsc
+chsc:	/* chsc(block): cc */
+	.insn	rre, 0xb25f0000, %r2, 0
+	ipm	%r2
+	srl	%r2, 28
+	br	%r14
+
 	.globl servc
 servc:	/* servc(command, sccb): cc */
 	.insn	rre, 0xb2200000, %r2, %r3

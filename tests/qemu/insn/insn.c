@@ -11,6 +11,14 @@
  *               reset-time-us=500000
  *   MODE_NODEV  -cpu max,ap=on,apqci=on,apft=on (no device: no APQN)
  *   MODE_OFF    -cpu max (no AP facility: operation exceptions)
+ *   MODE_FAULTS the device with adapters=0-1:5,domains=0-2:7,
+ *               max-adapter=15,max-domain=15,reply-latency-us=1000,
+ *               reset-time-us=0, started with -S; before it runs, the
+ *               faults of tests/qemu/insn/faults.qmp are injected through
+ *               QMP. The run-time (de)configuration it asks for itself:
+ *               it prints "QMP-REQ: {json}" lines that scripts/qmp.py
+ *               --follow executes, and waits for the change in the QCI
+ *               masks.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -36,6 +44,8 @@ void insn_dqap(struct ap_ctx *c);
 void insn_nqap_odd(struct ap_ctx *c);
 void insn_dqap_zero(struct ap_ctx *c);
 int servc(uint32_t cmd, void *sccb);
+int stcrw(uint32_t *crw);
+int chsc(void *block);
 
 /* program interruption code recorded by head.S (lowcore 0x300) */
 extern volatile uint16_t pgm_code;
@@ -166,6 +176,7 @@ static void check(int cond, const char *what, uint64_t got, uint64_t want)
     flush();
 }
 
+/* evaluates its arguments twice: no side effects in them */
 #define EQ(what, got, want) \
     check((uint64_t)(got) == (uint64_t)(want), what, got, want)
 
@@ -496,6 +507,319 @@ static void test_nodev(void)
     end();
 }
 
+
+#elif defined(MODE_FAULTS)
+static uint8_t msg[16] = { 0, 0x42 };
+static uint8_t rbuf[8192];
+static uint8_t chsc_area[4096] __attribute__((aligned(4096)));
+
+static struct ap_ctx nqap(unsigned int ap, unsigned int dom, uint64_t psmid)
+{
+    struct ap_ctx c;
+
+    zero(&c, sizeof(c));
+    c.in[0] = qid(ap, dom) | NQAP_L;
+    c.in[2] = (uint64_t)(uintptr_t)msg;
+    c.in[3] = sizeof(msg);
+    c.in[4] = psmid >> 32;
+    c.in[5] = psmid & 0xffffffffu;
+    run(insn_nqap, &c);
+    return c;
+}
+
+static struct ap_ctx dqap(unsigned int ap, unsigned int dom, uint64_t len)
+{
+    struct ap_ctx c;
+
+    zero(&c, sizeof(c));
+    c.in[0] = qid(ap, dom) | DQAP_B;
+    c.in[4] = (uint64_t)(uintptr_t)rbuf;
+    c.in[5] = len;
+    run(insn_dqap, &c);
+    return c;
+}
+
+static struct ap_ctx pqap_fc(unsigned int fc, unsigned int ap, unsigned int dom)
+{
+    struct ap_ctx c;
+
+    zero(&c, sizeof(c));
+    c.in[0] = qid(ap, dom) | (uint64_t)fc << 24;
+    run(insn_pqap, &c);
+    return c;
+}
+
+static void do_qci(void)
+{
+    struct ap_ctx c;
+
+    zero(&c, sizeof(c));
+    c.in[0] = 4ULL << 24;
+    c.in[2] = (uint64_t)(uintptr_t)qci;
+    run(insn_pqap, &c);
+}
+
+/*
+ * Ask the host (scripts/qmp.py --follow) for a QMP command and wait until
+ * QCI shows bit @nr of mask @off (16: adapters, 48: domains) as @want;
+ * 60 s of guest time at most. Returns whether it did.
+ */
+static int qmp_and_wait(const char *json, unsigned int off, unsigned int nr,
+                        int want)
+{
+    uint64_t t0 = now_us();
+
+    put("QMP-REQ: ");
+    put(json);
+    flush();
+    do {
+        do_qci();
+        if (!!(qci[off + nr / 8] & (0x80 >> (nr % 8))) == want) {
+            return 1;
+        }
+        wait_us(1000);
+    } while (now_us() - t0 < 60000000);
+    return 0;
+}
+
+static void wait_until(uint64_t t)
+{
+    while (now_us() < t) {
+        /* busy wait on the TOD clock (QEMU's virtual clock) */
+    }
+}
+
+/* CHSC store-event-information: its response code; nt/rs/cc/flags out */
+static unsigned int chsc_sei(uint8_t *out)
+{
+    zero(chsc_area, sizeof(chsc_area));
+    *(uint16_t *)chsc_area = 0x0010;            /* request length */
+    *(uint16_t *)(chsc_area + 2) = 0x000e;      /* store event info */
+    chsc_area[8] = 0xa0;                        /* ntsm: nt 0 and 2 */
+    if (chsc(chsc_area)) {
+        return 0xffff;
+    }
+    out[0] = chsc_area[0x10 + 7];               /* nt */
+    out[1] = chsc_area[0x10 + 8];               /* flags */
+    out[2] = chsc_area[0x10 + 10];              /* reporting source */
+    out[3] = chsc_area[0x10 + 11];              /* content code */
+    return *(uint16_t *)(chsc_area + 0x12);
+}
+
+/* the configuration-change event: a CSS CRW, then SEI nt 0 cc 3 rs 5 */
+static void expect_cfg_event(void)
+{
+    uint32_t crw = 0;
+    uint8_t sei[4];
+    unsigned int r;
+
+    r = stcrw(&crw);
+    EQ("STCRW cc (0: a CRW was pending)", r, 0);
+    EQ("CRW reporting-source code (0xb: CSS)", (crw >> 24) & 0xf, 0xb);
+    r = chsc_sei(sei);
+    EQ("CHSC SEI response code", r, 0x0001);
+    EQ("SEI nt", sei[0], 0);
+    EQ("SEI content code (3: AP configuration changed)", sei[3], 3);
+    EQ("SEI reporting source (5)", sei[2], 5);
+    EQ("SEI more-events flag", sei[1] & 0x80, 0);
+    r = stcrw(&crw);
+    EQ("second STCRW cc (no further CRW)", r, 1);
+    r = chsc_sei(sei);
+    EQ("second CHSC SEI: no event (0x0005)", r, 0x0005);
+}
+
+static void test_faults(void)
+{
+    struct ap_ctx c;
+    uint64_t t0;
+    uint32_t crw;
+    uint8_t sei[4];
+    unsigned int r;
+    int ok;
+
+    /* faults.qmp: 00.0000 busy, count 2 */
+    begin("fault BUSY x2 on 00.0000: TAPQ and NQAP answer rc 05, then normal");
+    c = tapq(0, 0, T_BIT);
+    EQ("TAPQ cc", c.cc, 3);
+    EQ("TAPQ rc", rc_of(&c), 0x05);
+    EQ("TAPQ GR2 AP type still stored", (c.out[2] >> 24) & 0xff, 13);
+    c = nqap(0, 0, 1);
+    EQ("NQAP rc", rc_of(&c), 0x05);
+    EQ("NQAP GR3 unchanged (not accepted)", c.out[3], sizeof(msg));
+    c = tapq(0, 0, 0);
+    EQ("third TAPQ cc", c.cc, 0);
+    EQ("third TAPQ status word", c.out[1], QSW_E);
+    end();
+
+    /* 00.0001 checkstopped, duration 2000 ms (from the start) */
+    begin("fault CHECKSTOPPED for 2 s on 00.0001: rc 04, normal after");
+    t0 = now_us();
+    c = tapq(0, 1, 0);
+    EQ("TAPQ rc", rc_of(&c), 0x04);
+    c = pqap_fc(1, 0, 1);
+    EQ("RAPQ rc", rc_of(&c), 0x04);
+    wait_until(t0 + 2100000);
+    c = tapq(0, 1, 0);
+    EQ("TAPQ 2.1 s later: cc", c.cc, 0);
+    EQ("TAPQ 2.1 s later: status word", c.out[1], QSW_E);
+    end();
+
+    /* 00.0002 deconfigured, no limit */
+    begin("fault DECONFIGURED on 00.0002 until cleared: every instruction rc 03");
+    c = tapq(0, 2, T_BIT);
+    EQ("TAPQ rc", rc_of(&c), 0x03);
+    EQ("TAPQ GR2 AP type still stored", (c.out[2] >> 24) & 0xff, 13);
+    c = pqap_fc(2, 0, 2);
+    EQ("ZAPQ rc", rc_of(&c), 0x03);
+    c = nqap(0, 2, 2);
+    EQ("NQAP rc", rc_of(&c), 0x03);
+    c = dqap(0, 2, 128);
+    EQ("DQAP rc", rc_of(&c), 0x03);
+    c = tapq(0, 2, 0);
+    EQ("TAPQ again rc", rc_of(&c), 0x03);
+    end();
+
+    /* 01.0000 invalid-address, count 1 */
+    begin("fault INVALID_ADDRESS once on 01.0000: NQAP rc 06, next accepted");
+    c = nqap(1, 0, 3);
+    EQ("NQAP rc", rc_of(&c), 0x06);
+    EQ("NQAP cc", c.cc, 3);
+    c = nqap(1, 0, 3);
+    EQ("second NQAP cc", c.cc, 0);
+    wait_us(5000);
+    c = dqap(1, 0, 128);
+    EQ("DQAP of its reply cc", c.cc, 0);
+    end();
+
+    /* 01.0001 otherwise-changed, count 1 */
+    begin("fault OTHERWISE_CHANGED once on 01.0001: DQAP rc 07, then rc 10");
+    c = dqap(1, 1, 128);
+    EQ("DQAP rc", rc_of(&c), 0x07);
+    c = dqap(1, 1, 128);
+    EQ("second DQAP rc (no reply)", rc_of(&c), 0x10);
+    end();
+
+    /* 05.0000 delay-reply 300 ms, count 1; the device latency is 1 ms */
+    begin("fault reply delayed by 300 ms on 05.0000, the next one is not");
+    t0 = now_us();
+    c = nqap(5, 0, 4);
+    EQ("NQAP cc", c.cc, 0);
+    wait_us(50000);
+    c = dqap(5, 0, 128);
+    if (now_us() - t0 < 250000) {
+        EQ("DQAP after 50 ms rc (in flight)", rc_of(&c), 0x10);
+    }
+    wait_until(t0 + 350000);
+    c = dqap(5, 0, 128);
+    EQ("DQAP after 350 ms cc", c.cc, 0);
+    c = nqap(5, 0, 5);
+    wait_us(20000);
+    c = dqap(5, 0, 128);
+    EQ("next request: DQAP after 20 ms cc", c.cc, 0);
+    end();
+
+    /* 05.0001 drop-reply, count 1 */
+    begin("fault reply dropped on 05.0001: in flight until reset, holds "
+          "back the next reply");
+    c = nqap(5, 1, 6);
+    EQ("first NQAP cc", c.cc, 0);
+    c = nqap(5, 1, 7);
+    EQ("second NQAP cc", c.cc, 0);
+    wait_us(100000);
+    c = dqap(5, 1, 128);
+    EQ("DQAP after 100 ms rc (no reply)", rc_of(&c), 0x10);
+    c = tapq(5, 1, 0);
+    EQ("TAPQ: E and R clear (requests in the queue)",
+       c.out[1] & (QSW_E | QSW_R), 0);
+    c = pqap_fc(1, 5, 1);
+    EQ("RAPQ cc", c.cc, 0);
+    c = tapq(5, 1, 0);
+    EQ("TAPQ after the reset: empty", c.out[1], QSW_E);
+    c = nqap(5, 1, 8);
+    wait_us(20000);
+    c = dqap(5, 1, 128);
+    EQ("a new request is answered: DQAP cc", c.cc, 0);
+    end();
+
+    /* 05.0002 oversize-reply 5000 bytes, count 1 */
+    begin("fault reply oversized to 5000 bytes on 05.0002: DQAP of 128 is "
+          "partial, cc 1, GR2 = 4872; the rest follows");
+    c = nqap(5, 2, 9);
+    wait_us(20000);
+    c = dqap(5, 2, 128);
+    EQ("DQAP cc", c.cc, 1);
+    EQ("GR2 bytes left", c.out[2], 5000 - 128);
+    EQ("type 82 reply", rbuf[1], 0x82);
+    c = dqap(5, 2, sizeof(rbuf));
+    EQ("second DQAP cc", c.cc, 0);
+    EQ("second DQAP GR5 length left", c.out[5], sizeof(rbuf) - (5000 - 128));
+    end();
+
+    /* run-time configuration, through QMP-REQ lines */
+    begin("no configuration-change event before any change");
+    r = stcrw(&crw);
+    EQ("STCRW cc (1: none)", r, 1);
+    r = chsc_sei(sei);
+    EQ("CHSC SEI: no event (0x0005)", r, 0x0005);
+    end();
+
+    c = nqap(1, 2, 10);
+    begin("adapter 1 deconfigured (QMP): QCI, TAPQ rc 01, CRW and CHSC "
+          "event");
+    ok = qmp_and_wait("{\"execute\": "
+       "\"s390-ap-emu-configure\", \"arguments\": {\"adapter\": 1, "
+       "\"configured\": false}}", 16, 1, 0);
+    EQ("QCI shows it out", ok, 1);
+    EQ("QCI adapters 0 and 5", qci[16], 0x84);
+    EQ("QCI domains unchanged", qci[48], 0xe1);
+    c = tapq(1, 2, 0);
+    EQ("TAPQ 01.0002 rc", rc_of(&c), 0x01);
+    c = tapq(0, 0, 0);
+    EQ("TAPQ 00.0000 still rc", rc_of(&c), 0);
+    expect_cfg_event();
+    end();
+    put("QMP-REQ: {\"execute\": \"query-s390-ap-emu\"}");
+    flush();
+
+    begin("adapter 1 reconfigured: its queues are back, reset and empty; "
+          "event");
+    ok = qmp_and_wait("{\"execute\": "
+       "\"s390-ap-emu-configure\", \"arguments\": {\"adapter\": 1, "
+       "\"configured\": true}}", 16, 1, 1);
+    EQ("QCI shows it back", ok, 1);
+    EQ("QCI adapters 0, 1 and 5", qci[16], 0xc4);
+    c = tapq(1, 2, 0);
+    EQ("TAPQ 01.0002 cc", c.cc, 0);
+    EQ("TAPQ 01.0002 status word (the request before is gone)", c.out[1],
+       QSW_E);
+    expect_cfg_event();
+    end();
+
+    begin("domain 7 deconfigured with notify false: QCI, rc 01, no event");
+    ok = qmp_and_wait("{\"execute\": "
+       "\"s390-ap-emu-configure\", \"arguments\": {\"domain\": 7, "
+       "\"configured\": false, \"notify\": false}}", 48, 7, 0);
+    EQ("QCI shows it out", ok, 1);
+    EQ("QCI domains 0-2", qci[48], 0xe0);
+    c = tapq(5, 7, 0);
+    EQ("TAPQ 05.0007 rc", rc_of(&c), 0x01);
+    r = stcrw(&crw);
+    EQ("STCRW cc (1: no CRW)", r, 1);
+    r = chsc_sei(sei);
+    EQ("CHSC SEI: no event (0x0005)", r, 0x0005);
+    end();
+
+    begin("domain 7 reconfigured: rc 0; event");
+    ok = qmp_and_wait("{\"execute\": "
+       "\"s390-ap-emu-configure\", \"arguments\": {\"domain\": 7, "
+       "\"configured\": true}}", 48, 7, 1);
+    EQ("QCI shows it back", ok, 1);
+    c = tapq(5, 7, 0);
+    EQ("TAPQ 05.0007 cc", c.cc, 0);
+    expect_cfg_event();
+    end();
+}
+
 #else
 static void test_off(void)
 {
@@ -528,6 +852,10 @@ void main(void)
     put("# AP instruction test: s390-ap-emu configured");
     flush();
     test_full();
+#elif defined(MODE_FAULTS)
+    put("# AP instruction test: injected faults, run-time configuration");
+    flush();
+    test_faults();
 #elif defined(MODE_NODEV)
     put("# AP instruction test: AP facility, no s390-ap-emu device");
     flush();
