@@ -22,13 +22,12 @@ for k in $KERNELS; do
 	case $k in series | base | dev) ;; *) die "lockstat: KERNELS: series, base or dev" ;; esac
 	kb=$("$TOP/scripts/variants.sh" "$k" | tail -n 1) || die "FAILED: stage 'lockstat' ($k kernel build)"
 	# the selftest is part of the series: build it from the series' tree
+	# (make is incremental: a changed selftest is rebuilt, an unchanged one not)
 	bin=$CACHE/selftest-lockstat
-	if ! ls "$bin"/vfio_ap_*_test >/dev/null 2>&1; then
-		st=$k
-		[ "$k" = base ] && st=series
-		selftest_build "$(vsrc "$st")" "$bin" "$(logfile lockstat-selftest-build)" ||
-			die "FAILED: stage 'lockstat' (selftest build), log: $(logfile lockstat-selftest-build)"
-	fi
+	st=$k
+	[ "$k" = base ] && st=series
+	selftest_build "$(vsrc "$st")" "$bin" "$(logfile lockstat-selftest-build)" ||
+		die "FAILED: stage 'lockstat' (selftest build), log: $(logfile lockstat-selftest-build)"
 	adds=()
 	for t in "$bin"/vfio_ap_*_test; do
 		adds+=(--add "$t:/vfio_ap/${t##*/}")
