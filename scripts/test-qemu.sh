@@ -228,10 +228,10 @@ run_faults() {
 frc=0
 run_faults faults || frc=$?
 insn_report faults "$flog" "$frc"
-if grep -q '^QMP-ERR' "$flog.qmp" || [ "$(grep -c '^QMP-OK: s390-ap-emu-' "$flog.qmp")" -ne 12 ]; then
-	fail "qemu faults: QMP commands: not 8 injections and 4 (de)configurations all accepted, log: $flog.qmp"
+if grep -q '^QMP-ERR' "$flog.qmp" || [ "$(grep -c '^QMP-OK: s390-ap-emu-' "$flog.qmp")" -ne 13 ]; then
+	fail "qemu faults: QMP commands: not 9 injections and 4 (de)configurations all accepted, log: $flog.qmp"
 else
-	pass "qemu faults: 8 injected faults and 4 run-time (de)configurations accepted through QMP"
+	pass "qemu faults: 9 injected faults and 4 run-time (de)configurations accepted through QMP"
 fi
 # the query at the start and the one while adapter 1 was out
 if python3 - "$flog.qmp" <<'PY'
@@ -270,7 +270,7 @@ want_fail() {
 		fail "qemu faults: negative control (planted $planted): $nf of the $n expected cases fail, $bad others, log: $flog"
 	fi
 }
-want_fail faults-no-faults no-faults 'fault ' 8
+want_fail faults-no-faults no-faults 'fault ' 9
 want_fail faults-no-notify no-notify 'adapter 1 deconfigured|adapter 1 reconfigured|domain 7 reconfigured' 3
 
 # Bad QMP input: a clear error, and the state (query-s390-ap-emu) unchanged.

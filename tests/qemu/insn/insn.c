@@ -755,6 +755,19 @@ static void test_faults(void)
     EQ("second DQAP GR5 length left", c.out[5], sizeof(rbuf) - (5000 - 128));
     end();
 
+    /* 00.0007 reset-in-progress, count 2 */
+    begin("fault RESET_IN_PROGRESS x2 on 00.0007: ZAPQ and TAPQ rc 02 "
+          "without E and F, then normal");
+    c = pqap_fc(2, 0, 7);
+    EQ("ZAPQ cc", c.cc, 3);
+    EQ("ZAPQ status word", c.out[1], 0x00020000);
+    c = tapq(0, 7, 0);
+    EQ("TAPQ status word", c.out[1], 0x00020000);
+    c = tapq(0, 7, 0);
+    EQ("third TAPQ cc", c.cc, 0);
+    EQ("third TAPQ status word", c.out[1], QSW_E);
+    end();
+
     /* run-time configuration, through QMP-REQ lines */
     begin("no configuration-change event before any change");
     r = stcrw(&crw);
