@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 SC := scripts
 
-.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint judge-test workspace export kernels qemu lockstat static anchors bench linux-6.12 coverage kasan libvirt debian-patches abi
+.PHONY: help setup demo check stage vm-test selftest-host vm-loop lint judge-test workspace export kernels qemu lockstat faults static anchors bench linux-6.12 coverage kasan libvirt debian-patches abi
 
 help:
 	@echo "make demo       build the patched kernel and the emulator, show the main demo"
@@ -22,6 +22,8 @@ help:
 	@echo "make qemu       build QEMU with the AP emulation"
 	@echo "make lockstat   lock hold times of the stress case with the emulator's"
 	@echo "                reset time (RESET_US=\"0 10000\" STRESS=20; minutes per VM)"
+	@echo "make faults     kernel cases with emulated hardware faults (QMP): an adapter"
+	@echo "                deconfigured under an mdev (series, base; minutes per VM)"
 	@echo "make static     checkpatch, W=1, sparse and kernel-doc checks"
 	@echo "make anchors    run the selftest on Debian's 6.1 and 6.12 (upstream parity)"
 	@echo "make bench      measured cost: mask write latency, refusal log lines, lock hold times (not in check)"
@@ -77,6 +79,9 @@ qemu: setup
 
 lockstat: setup
 	tests/qemu/lockstat.sh
+
+faults: setup
+	tests/faults/run.sh
 
 static: setup
 	$(SC)/variants.sh base && bash tests/static/stage.sh
