@@ -80,6 +80,48 @@ def test_rcu_stall_sits_inside_the_test_output():
     assert "VFIOAP| " in live[i - 400:i] and "VFIOAP| " in live[i:i + 4000]
 
 
+def test_wrong_order_real_lockdep_report(capsys):
+    """The wrong-lock-order run: lockdep's real circular-dependency report,
+    naming both locks, satisfies the lockdep expectation; the stress case
+    then really deadlocked (ABBA) and failed instead of hanging."""
+    rc, out = run(["selftest", fx("selftest-wrongorder.log"), "--label", "w",
+                   "--expect", "lockdep"], capsys)
+    assert rc == 0
+    assert re.search(r"PASS: w: lockdep reported a circular locking dependency "
+                     r"\(1 report\(s\): .*matrix_dev->lock.*ap_perms_mutex", out)
+    assert "PASS: w: the report names ap_perms_mutex and matrix_dev->lock" in out
+    assert "stuck for more than 30 s" in out
+
+
+def test_wrong_order_fails_a_pass_expectation(capsys):
+    """The same log judged as a protected kernel must fail: on the console
+    (lockdep and the hung task), in the stress case and in the exit code."""
+    rc, out = run(["selftest", fx("selftest-wrongorder.log"), "--label", "w",
+                   "--expect", "pass"], capsys)
+    assert rc == 1
+    f = fails(out)
+    assert any("possible circular locking dependency" in l for l in f)
+    assert any(l.startswith("FAIL: w: stress: FAIL (DEADLOCK") for l in f)
+
+
+def test_lockdep_report_sits_inside_the_test_output():
+    """On the live console the report is printed between the selftest's
+    own lines: the interleaving the judge reads through."""
+    text = open(fx("selftest-wrongorder.log"), errors="replace").read().replace("\r", "")
+    live = text[:text.rindex("VMTEST-DMESG-BEGIN")]
+    i = live.index("possible circular locking dependency detected")
+    assert "VFIOAP| " in live[i - 400:i] and "VFIOAP| " in live[i:i + 8000]
+
+
+def test_series_run_passes(capsys):
+    """A real passing run of 5.10 + series (the four binaries)."""
+    rc, out = run(["selftest", fx("selftest-series.log"), "--label", "s",
+                   "--expect", "pass"], capsys)
+    assert rc == 0 and not fails(out)
+    for c in ("apmask_busy", "aqmask_busy", "assign_reserved", "stress"):
+        assert "PASS: s: %s\n" % c in out
+
+
 def test_base_log_fails_as_a_protected_kernel(capsys):
     rc, out = run(["selftest", fx("selftest-base.log"), "--label", "5.10-base"], capsys)
     assert rc == 1
