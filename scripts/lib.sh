@@ -114,6 +114,26 @@ cache_lock() {
 	export VFIO_AP_CACHE_LOCKED=$CACHE
 }
 
+# stage_qemu STAGE: for a VM stage: build QEMU (incremental), or print
+# "FAIL: STAGE: QEMU build failed, log: ..." and return 1.
+stage_qemu() {
+	"$TOP/scripts/build-qemu.sh" >"$(logfile "$1-qemu")" 2>&1 && return 0
+	say "FAIL: $1: QEMU build failed, log: $(logfile "$1-qemu")"
+	return 1
+}
+
+# stage_kernel STAGE VARIANT: for a VM stage: build VARIANT
+# (scripts/variants.sh) and set KB to its build directory, or print
+# "FAIL: STAGE: [VARIANT] kernel build failed, log: ..." and return 1.
+stage_kernel() {
+	local log
+	log=$(logfile "$1-build-$2")
+	KB=$("$TOP/scripts/variants.sh" "$2" 2>"$log" | tail -n 1)
+	[ -f "$KB/arch/s390/boot/bzImage" ] && return 0
+	say "FAIL: $1: [$2] kernel build failed, log: $log"
+	return 1
+}
+
 # selftest_build TREE OUTDIR LOG: the vfio_ap kselftest of kernel TREE as
 # static s390x binaries OUTDIR/vfio_ap_*_test (the form tests/selftest/host.sh
 # --selftest takes); on failure the log's tail goes to stderr, status 1.

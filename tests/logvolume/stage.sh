@@ -24,17 +24,11 @@ failm() { say "FAIL: logvolume: $*"; rc=1; }
 line() { tr -d '\r' <"$1" | sed -n "s/^$2: //p" | tail -n 1; }
 klines() { tr -d '\r' <"$1" | sed -n "s/^$2: \[[ 0-9.]*\] //p"; }
 
-if ! "$S/build-qemu.sh" >"$(logfile logvolume-qemu)" 2>&1; then
-	say "FAIL: logvolume: QEMU build failed, log: $(logfile logvolume-qemu)"
-	exit 1
-fi
+stage_qemu logvolume || exit 1
 rc=0
 for k in series base; do
-	kb=$("$S/variants.sh" "$k" 2>"$(logfile "logvolume-build-$k")" | tail -n 1)
-	if [ ! -f "$kb/arch/s390/boot/bzImage" ]; then
-		failm "[$k] kernel build failed, log: $(logfile "logvolume-build-$k")"
-		continue
-	fi
+	stage_kernel logvolume "$k" || { rc=1; continue; }
+	kb=$KB
 	log=$LOGDIR/logvolume-$k.log
 	start=$(date +%s)
 	vrc=0

@@ -12,18 +12,11 @@ set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 S=$TOP/scripts
 
-if ! "$S/build-qemu.sh" >"$(logfile reprobe-qemu)" 2>&1; then
-	say "FAIL: reprobe: QEMU build failed, log: $(logfile reprobe-qemu)"
-	exit 1
-fi
+stage_qemu reprobe || exit 1
 rc=0
 for k in series base; do
-	kb=$("$S/variants.sh" "$k" 2>"$(logfile "reprobe-build-$k")" | tail -n 1)
-	if [ ! -f "$kb/arch/s390/boot/bzImage" ]; then
-		say "FAIL: reprobe: [$k] kernel build failed, log: $(logfile "reprobe-build-$k")"
-		rc=1
-		continue
-	fi
+	stage_kernel reprobe "$k" || { rc=1; continue; }
+	kb=$KB
 	log=$LOGDIR/reprobe-$k.log
 	tmp=$(mktemp)
 	{ echo "MODE=$k"; cat "$TOP/tests/reprobe/vm.sh"; } >"$tmp"
