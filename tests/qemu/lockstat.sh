@@ -20,7 +20,7 @@ case $STRESS in '' | *[!0-9]*) die "lockstat: STRESS must be a number of seconds
 "$TOP/scripts/build-qemu.sh" >/dev/null || die "FAILED: stage 'lockstat' (QEMU build)"
 for k in $KERNELS; do
 	case $k in series | base | dev) ;; *) die "lockstat: KERNELS: series, base or dev" ;; esac
-	kb=$("$TOP/scripts/variants.sh" "$k" | tail -n 1) || die "FAILED: stage 'lockstat' ($k kernel build)"
+	kb=$(BISECT=0 "$TOP/scripts/variants.sh" "$k" | tail -n 1) || die "FAILED: stage 'lockstat' ($k kernel build)"
 	# the selftest is part of the series: build it from the series' tree
 	# (make is incremental: a changed selftest is rebuilt, an unchanged one not)
 	bin=$CACHE/selftest-lockstat
