@@ -137,7 +137,7 @@ run_bench() { # LABEL ROUND
 		--add "$apw:/apwrite" "${AP256[@]}" \
 		--append "bench.sizes=$SIZES bench.reps=$REPS bench.rreps=$RREPS bench.hreps=$HREPS bench.rlwait=$RLWAIT" \
 		--timeout 3600 --quiet --log "$log" || { vmfail=1; say "bench: $k round $r: VM failed, log: $log" >&2; }
-	tr -d '\r' <"$log" | sed -n 's/^.*\(BENCH-[A-Z]*: \)/\1/p' | sed "s/^/$k $r /" >>"$BDIR/rows.txt"
+	tr -d '\r' <"$log" | sed -n 's/^.*\(BENCH-[A-Z]*\(: \|$\)\)/\1/p' | sed "s/^/$k $r /" >>"$BDIR/rows.txt"
 	echo "$k $r BENCH-HOST: load $l0 -> $(load), $(($(date +%s) - t0)) s" >>"$BDIR/rows.txt"
 	say "bench: P3/P4 on $k (round $r) took $(($(date +%s) - t0)) s, host load $l0 -> $(load), log: $log"
 	grep -q "^$k $r BENCH-DONE" "$BDIR/rows.txt" || {
@@ -152,7 +152,7 @@ run_lockstat() { # LABEL
 	"$TOP/scripts/run-vm.sh" --kernel-build "$(kb_of "$k")" --script "$TOP/tests/bench/lockstat.vm.sh" \
 		--add "$st:/vfio_ap_test" "${AP32[@]}" --append "bench.stresssecs=$SSECS" \
 		--timeout 1800 --quiet --log "$log" || { vmfail=1; say "bench: lockstat $k: VM failed, log: $log" >&2; }
-	tr -d '\r' <"$log" | sed -n 's/^.*\(BENCH-[A-Z]*: \)/\1/p' | sed "s/^/$k L /" >>"$BDIR/rows.txt"
+	tr -d '\r' <"$log" | sed -n 's/^.*\(BENCH-[A-Z]*\(: \|$\)\)/\1/p' | sed "s/^/$k L /" >>"$BDIR/rows.txt"
 	say "bench: P5 on $k took $(($(date +%s) - t0)) s, host load $l0 -> $(load), log: $log"
 	grep -q "^$k L BENCH-LOCKSTAT" "$BDIR/rows.txt" || {
 		vmfail=1
