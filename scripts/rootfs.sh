@@ -184,7 +184,10 @@ make_image() { # make_image KBUILD -> image with the tree and KBUILD's modules
 	[ -f "$kb/arch/s390/boot/bzImage" ] || fail "no kernel build at $kb"
 	kver=$(cat "$kb/include/config/kernel.release" 2>/dev/null) || fail "no kernel.release in $kb"
 	img=$kb/rootfs.img
-	stamp=$(cat "$RD/tree.sum" "$kb/arch/s390/boot/bzImage" "$0" | sha256sum | cut -d' ' -f1)
+	# The modules too: a change to a module alone (vfio_ap.ko) leaves the
+	# bzImage as it was.
+	stamp=$( (cat "$RD/tree.sum" "$kb/arch/s390/boot/bzImage" "$0"
+		find "$kb" -name '*.ko' -print0 | LC_ALL=C sort -z | xargs -0r cat) | sha256sum | cut -d' ' -f1)
 	if [ "$(cat "$img.sum" 2>/dev/null)" = "$stamp" ] && [ -f "$img" ]; then
 		echo "$img"
 		return 0

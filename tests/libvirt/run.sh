@@ -106,7 +106,37 @@ initramfs_runs() {
 	done
 }
 
-"$TOP/scripts/rootfs.sh" tree >/dev/null || emit "FAIL: libvirt: root file system build (scripts/rootfs.sh), log: $(logfile rootfs)"
+summary() {
+	local p f
+	p=$(grep -c '^PASS: ' "$out")
+	f=$(grep -c '^FAIL: ' "$out")
+	say "libvirt: all results in $out ($(($(date +%s) - start)) s)"
+	grep '^FAIL: ' "$out" || true
+	say "$p passed, $f failed"
+	[ "$f" -eq 0 ] && [ "$p" -gt 0 ]
+}
+# The top of the series only, as vm-loop, faults and lockstat: the prefixes'
+# bisect builds are make check's.
+export BISECT=0
+# Builds first, each timed; a failed one ends the run with one line naming
+# it and its log.
+build() { # NAME LOG CMD...
+	local name=$1 log=$2 t0
+	shift 2
+	t0=$(date +%s)
+	if ! "$@" >"$log" 2>&1; then
+		emit "FAIL: libvirt: build: $name, log: $log"
+		summary
+		exit 1
+	fi
+	say "libvirt: build: $name: $(($(date +%s) - t0)) s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+}
+build "root file system tree (scripts/rootfs.sh tree)" "$(logfile libvirt-build-tree)" "$TOP/scripts/rootfs.sh" tree
+[ -n "${QEMU:-}" ] || build "QEMU (scripts/build-qemu.sh)" "$(logfile libvirt-build-qemu)" "$TOP/scripts/build-qemu.sh"
+for k in series base; do
+	build "$k kernel for the initramfs run (scripts/variants.sh $k)" "$(logfile "libvirt-build-$k")" "$TOP/scripts/variants.sh" "$k"
+	build "rootfs-$k kernel (tests/libvirt/host.sh kernel $k)" "$(logfile "libvirt-build-rootfs-$k")" "$H/host.sh" kernel "$k"
+done
 for t in "${tests[@]}"; do
 	[ "$t" = kselftest ] && initramfs_runs
 	for k in series base; do
@@ -127,12 +157,7 @@ for t in "${tests[@]}"; do
 				sed -n 's/^VIRSH-ERROR| //p' "$walk"
 			} >>"$msgs"
 		fi
-		say "libvirt: $t [$k]: $(($(date +%s) - t0)) s, walk: $walk"
+		say "libvirt: $t [$k]: $(($(date +%s) - t0)) s (load average $(cut -d" " -f1-3 /proc/loadavg)), walk: $walk"
 	done
 done
-p=$(grep -c '^PASS: ' "$out")
-f=$(grep -c '^FAIL: ' "$out")
-say "libvirt: all results in $out ($(($(date +%s) - start)) s)"
-grep '^FAIL: ' "$out" || true
-say "$p passed, $f failed"
-[ "$f" -eq 0 ] && [ "$p" -gt 0 ]
+summary
