@@ -27,6 +27,7 @@ $3 == "BENCH-ROW:" {
 	if (!(key in p10) || num(fld(line, "p10")) < p10[key]) p10[key] = num(fld(line, "p10"))
 	if (!(key in p90) || num(fld(line, "p90")) > p90[key]) p90[key] = num(fld(line, "p90"))
 	reps[key] += num(fld(line, "n"))
+	if (!(key in mn) || num(fld(line, "min")) < mn[key]) mn[key] = num(fld(line, "min"))
 	res[key] = fld(line, "res")
 	resns[k] = fld(line, "res_ns"); gran[k] = fld(line, "gran_ns")
 	next
@@ -73,6 +74,32 @@ END {
 				ratio[K[i], n, cc] = (med[ki] / nr[ki]) / (med[kb] / nr[kb])
 				printf " %.2f |", ratio[K[i], n, cc]
 			} else printf " — |"
+		}
+		print ""
+	}
+	print ""
+	# the floor: the fastest write of all rounds, the write's own cost with
+	# the least interference from the rest of the emulated machine
+	print "Floor of the accepted writes (µs: the fastest of all timed writes, every round):"
+	print ""
+	printf "| mdevs | write |"; for (i = 1; i <= nk; i++) printf " %s |", K[i]
+	for (i = 1; i <= nk; i++) if (K[i] != "base") printf " %s/base |", K[i]
+	print ""
+	printf "|---|---|"; for (i = 1; i <= nk; i++) printf "---|"
+	for (i = 1; i <= nk; i++) if (K[i] != "base") printf "---|"
+	print ""
+	for (j = 1; j <= ns; j++) for (c = 1; c <= nc; c += 2) {
+		n = S[j]; cc = C[c]
+		printf "| %s | %s |", n, cc
+		for (i = 1; i <= nk; i++) {
+			key = K[i] SUBSEP n SUBSEP cc
+			printf " %s |", (key in mn) ? fmt(mn[key]) : "-"
+		}
+		for (i = 1; i <= nk; i++) {
+			if (K[i] == "base") continue
+			kb = "base" SUBSEP n SUBSEP cc; ki = K[i] SUBSEP n SUBSEP cc
+			if ((kb in mn) && (ki in mn) && mn[kb] > 0) printf " %.2f |", mn[ki] / mn[kb]
+			else printf " — |"
 		}
 		print ""
 	}
