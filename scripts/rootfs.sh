@@ -26,7 +26,8 @@
 # image, not an installable system; $CACHE/rootfs/manifest.txt lists every
 # package and version, and so does /usr/share/rig/manifest.txt in the image.
 # The VM side of the rig (tests/libvirt/rootfs/) is copied in: a unit that
-# runs /rig/test.sh from a second disk, and a console login for debugging.
+# runs the payload tests/libvirt/host.sh writes into the image per boot
+# (/rig-payload.tar), and a console login for debugging.
 # Rebuilt when this script or tests/libvirt/rootfs/ changed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -157,6 +158,12 @@ configure_tree() {
 	done <"$C.alternatives"
 	[ -e "$T/usr/bin/awk" ] || fail "no /usr/bin/awk after the alternatives"
 	[ -e "$T/usr/bin/sh" ] || ln -s dash "$T/usr/bin/sh"
+	# base-files ships /var/run and /var/lock as directories; its postinst
+	# makes them links to /run. Without that, libvirtd listens on
+	# /run/libvirt/libvirt-sock and virsh looks in /var/run/libvirt.
+	rm -rf "$T/var/run" "$T/var/lock"
+	ln -s /run "$T/var/run"
+	ln -s /run/lock "$T/var/lock"
 	echo rig-s390x >"$T/etc/hostname"
 	printf '127.0.0.1\tlocalhost\n127.0.1.1\trig-s390x\n' >"$T/etc/hosts"
 	printf '/dev/vda\t/\text4\trw,errors=remount-ro\t0\t1\n' >"$T/etc/fstab"

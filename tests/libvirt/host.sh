@@ -21,7 +21,8 @@
 #              root file system's glibc), run by run_kselftest.sh (vm/kselftest.sh)
 # MODE in the VM: series -> the protection must hold; base -> negative control.
 # LIBVIRT_KBUILD=DIR uses that kernel build as it is (development).
-# Console logs: $LOGDIR/libvirt-TEST-KERNEL[-N].log. Timeout per boot:
+# Console logs: $LOGDIR/libvirt-TEST-KERNEL[-N].log (LIBVIRT_QUIET="": with the
+# kernel and systemd messages). Timeout per boot:
 # $LIBVIRT_TIMEOUT (default 900 s; TCG boots systemd in 1-3 min).
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
@@ -43,20 +44,32 @@ rootfs_kernel() {
 	vbuild "$v"
 }
 
-# payload DIR TESTFILE: the second disk's contents, as an ext4 image.
+# payload DIR TESTFILE: DIR/root (test.sh and what the caller put there)
+# as DIR/payload.tar, which put_payload writes into the image.
 payload() {
 	local dir=$1 test=$2
 	{
 		echo "MODE=$mode T=$test"
 		cat "$H/vm/lib.sh" "$H/vm/$test.sh"
 	} >"$dir/root/test.sh"
-	mke2fs -q -t ext4 -L rig-payload -d "$dir/root" "$dir/payload.img" 64M
+	tar -C "$dir/root" -cf "$dir/payload.tar" .
+}
+
+# put_payload IMG DIR: DIR/payload.tar into the ext4 image IMG as
+# /rig-payload.tar (debugfs: no mount, no loop device; vm rig-run unpacks
+# and removes it).
+put_payload() {
+	printf 'rm /rig-payload.tar\nwrite %s /rig-payload.tar\n' "$2/payload.tar" >"$2/debugfs.cmd"
+	debugfs -w -f "$2/debugfs.cmd" "$1" >"$2/debugfs.log" 2>&1
+	debugfs -R 'stat /rig-payload.tar' "$1" 2>/dev/null | grep -q "Size: $(stat -c %s "$2/payload.tar")" ||
+		die "libvirt: cannot write the payload into $1 (debugfs, log: $2/debugfs.log)"
 }
 
 # boot IMG PAYLOAD-DIR LOG APPEND: one boot, the walk's lines to stdout
 boot() {
 	local img=$1 pd=$2 log=$3 append=$4 rc=0
-	"$TOP/scripts/run-vm.sh" --kernel-build "$kb" --disk "$img" --disk "$pd/payload.img" \
+	put_payload "$img" "$pd"
+	"$TOP/scripts/run-vm.sh" --kernel-build "$kb" --disk "$img" \
 		--append "$append" --timeout "${LIBVIRT_TIMEOUT:-900}" --log "$log" --quiet || rc=$?
 	# From the FIRST marker on (kernel messages may precede it on the
 	# console line); a marker later in the line is text (a journal line
@@ -88,6 +101,9 @@ trap 'rm -rf "$tmp"' EXIT
 # have done: systemd-sysusers, tmpfiles, ldconfig, hwdb, machine id) runs
 # once per image in the emulated machine, vm/prime.sh; the primed image is
 # kept next to it, and every test boots a fresh copy of that.
+# The kernel's own messages go to the kernel log, not the console: only
+# the walk's lines are on it (LIBVIRT_QUIET="" shows the boot, to debug it).
+quiet=${LIBVIRT_QUIET-"quiet loglevel=3 systemd.show_status=0"}
 base_img=${raw_img%.img}-primed.img
 pstamp=$(cat "$raw_img.sum" "$H/vm/prime.sh" "$H/vm/lib.sh" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$base_img" ] || [ "$(cat "$base_img.sum" 2>/dev/null)" != "$pstamp" ]; then
@@ -96,7 +112,7 @@ if [ ! -f "$base_img" ] || [ "$(cat "$base_img.sum" 2>/dev/null)" != "$pstamp" ]
 	cp --sparse=always "$raw_img" "$tmp/prime/root.img"
 	payload "$tmp/prime" prime
 	p0=$(date +%s)
-	if ! boot "$tmp/prime/root.img" "$tmp/prime" "$LOGDIR/libvirt-prime-$k.log" "quiet loglevel=3 systemd.show_status=0"; then
+	if ! boot "$tmp/prime/root.img" "$tmp/prime" "$LOGDIR/libvirt-prime-$k.log" "$quiet"; then
 		echo "FAIL: libvirt: prime [$mode] the first boot of the image failed, console log: $LOGDIR/libvirt-prime-$k.log"
 		exit 1
 	fi
@@ -111,9 +127,6 @@ mkdir -p "$tmp/p/root"
 # apmask: 256 bits, bit 0 = leftmost: every adapter for the default drivers
 # except adapter 2 (its queues 02.xxxx go to vfio_ap), as tests/scenario.
 APMASK_ALL_BUT_2=0xdf$(printf 'f%.0s' $(seq 62))
-# The kernel's own messages go to the log, not the console: only the
-# walk's lines and systemd's status lines are on it.
-quiet="quiet loglevel=3 systemd.show_status=0"
 log=$LOGDIR/libvirt-$test-$k.log
 rc=0
 case $test in
@@ -133,8 +146,8 @@ boottime)
 	fi
 	;;
 kselftest)
-	# Kernel CI's way: the selftests' install target into the payload disk
-	# (mounted at /rig in the VM), built against the root file system's
+	# Kernel CI's way: the selftests' install target into the payload
+	# (unpacked at /rig in the VM), built against the root file system's
 	# glibc (Debian's libc6-dev-s390x-cross is the same 2.36).
 	blog=$(logfile "libvirt-kselftest-build-$k")
 	src=$(vsrc series) # the selftest is part of the series, for both kernels

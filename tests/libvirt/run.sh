@@ -136,6 +136,10 @@ build "root file system tree (scripts/rootfs.sh tree)" "$(logfile libvirt-build-
 for k in series base; do
 	build "$k kernel for the initramfs run (scripts/variants.sh $k)" "$(logfile "libvirt-build-$k")" "$TOP/scripts/variants.sh" "$k"
 	build "rootfs-$k kernel (tests/libvirt/host.sh kernel $k)" "$(logfile "libvirt-build-rootfs-$k")" "$H/host.sh" kernel "$k"
+	build "disk image with the rootfs-$k modules (scripts/rootfs.sh image)" "$(logfile "libvirt-build-image-$k")" \
+		"$TOP/scripts/rootfs.sh" image "$(vbuild "rootfs-$k")"
+	img=$(vbuild "rootfs-$k")/rootfs.img
+	say "libvirt: image $img: $(du -m "$img" | cut -f1) MiB allocated of $(du -m --apparent-size "$img" | cut -f1) MiB"
 done
 for t in "${tests[@]}"; do
 	[ "$t" = kselftest ] && initramfs_runs

@@ -1,7 +1,7 @@
 # shellcheck shell=dash disable=SC2154 # fails, MODE, T: set by lib.sh / host.sh
 # kselftest.sh: the vfio_ap selftest the way kernel CI runs it, INSIDE the
 # VM: installed by the selftests' install target (tests/libvirt/host.sh) on
-# the payload disk (/rig/kselftest, read-only, so copied to /tmp first) and
+# the payload (/rig/kselftest, copied to /tmp first, as CI copies its tree) and
 # run by the installed run_kselftest.sh. Masks come from the kernel command
 # line (the same split as tests/selftest's initramfs run: the two highest
 # adapters and domains for vfio_ap), the modules from modules-load.d.

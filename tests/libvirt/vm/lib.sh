@@ -1,6 +1,6 @@
 # shellcheck shell=dash disable=SC2154 # fails, MODE, T: set by lib.sh / host.sh
 # lib.sh: sourced by the VM side of tests/libvirt (Debian's sh = dash), put
-# in front of each test on the payload disk by tests/libvirt/host.sh, which
+# in front of each test in the payload by tests/libvirt/host.sh, which
 # also sets MODE (series: the protection must hold; base: negative control,
 # the hole is open) and T (the test's name in PASS/FAIL lines).
 #   "DEMO| # cmd"  what the admin types;  "DEMO| text"  what comes back
