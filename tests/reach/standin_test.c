@@ -630,9 +630,18 @@ static int case_window_domain(void)
 
 /* ---- race ------------------------------------------------------------- */
 
-static pthread_rwlock_t quiesce = PTHREAD_RWLOCK_INITIALIZER;
+/*
+ * Workers hold it for reading around each operation; the main thread takes
+ * it for writing to check the invariant with no operation in flight. It
+ * must prefer writers: glibc's default prefers readers, and three workers
+ * that re-take it at once starve the main thread for good (seen: the race
+ * ran for minutes instead of STANDIN_RACE_SECS, every worker making
+ * progress, so the watchdog never fired).
+ */
+static pthread_rwlock_t quiesce;
 static volatile int stop;
 static volatile time_t last_progress[4];
+static volatile time_t race_deadline;	/* the case itself must end by then */
 static struct {
 	long attach, attach_fail, apm_ok, apm_busy, asg_ok, asg_busy, asg_na, unasg_ok, unasg_busy,
 	     checks, crycb_bad;
@@ -761,6 +770,12 @@ static void *watchdog(void *arg)
 				fflush(stdout);
 				_exit(3);
 			}
+		if (race_deadline && time(NULL) > race_deadline) {
+			printf("# race: still running 60 s after its end: the invariant checks cannot get in\n");
+			printf("not ok %d race # the case did not end (quiescing starved)\n", ntest);
+			fflush(stdout);
+			_exit(3);
+		}
 	}
 	return NULL;
 }
@@ -770,11 +785,16 @@ static int case_race(void)
 	const char *secs_env = getenv("STANDIN_RACE_SECS");
 	int secs = secs_env ? atoi(secs_env) : 6;
 	pthread_t t[3], w;
+	pthread_rwlockattr_t ra;
 	time_t end;
 	int i, rc = 0;
 
 	if (setup_mdev0())
 		return -1;
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&quiesce, &ra);
+	pthread_rwlockattr_destroy(&ra);
 	memset(&rs, 0, sizeof(rs));
 	stop = 0;
 	for (i = 0; i < 3; i++)
@@ -784,6 +804,7 @@ static int case_race(void)
 	pthread_create(&t[1], NULL, race_apmask, NULL);
 	pthread_create(&t[2], NULL, race_assign, NULL);
 	end = time(NULL) + secs;
+	race_deadline = end + 60;
 	while (time(NULL) < end) {
 		usleep(200000);
 		pthread_rwlock_wrlock(&quiesce);	/* no operation in flight */
