@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # tests/reach/run.sh: boot one kernel in the emulated machine and run
-# standin_test (tests/reach) in it, optionally also each planted vfio_ap.ko
-# and the kselftest; print one row per result.
+# standin_test (tests/reach) in it, optionally the kselftest first; print
+# one row per result.
 #
 #   --label NAME         kernel label (rows, log name)
 #   --kernel-build DIR   kernel build dir, required
 #   --parts DIR          output of tests/reach/build.sh for that kernel
 #   --cases "C..."       standin_test cases of the main run (default: all)
-#   --planted "N:C..."   after the main run, for each planted module N (from
-#                        PARTS/planted/N/vfio_ap.ko): rmmod vfio_ap, insmod
-#                        N, run case(s) C (comma separated)
+#   --planted N          boot with the planted vfio_ap.ko N
+#                        (PARTS/planted/N/vfio_ap.ko) instead of the real
+#                        one; the run is named N instead of main. One boot
+#                        per planted module: reloading vfio_ap.ko at the
+#                        same address within one boot made the emulated CPU
+#                        execute code of the module loaded before it
+#                        (issue 17's closing note), so no test here
+#                        replaces a module in a running VM
 #   --selftest DIR       also run the kselftest binaries DIR/vfio_ap_*_test
 #                        (before the cases)
 #   --gcov FILE          copy /sys/kernel/debug/gcov out of the VM through
@@ -20,9 +25,10 @@
 #                        300); a run stuck in the kernel is left behind
 #   --log FILE           console log (default $LOGDIR/reach-NAME.log)
 # Rows on stdout: "reach|LABEL|RUN|CASE|ok|detail" / "...|not ok|reason",
-# RUN = main, a planted module's name, or kselftest; then
-# "reach|LABEL|-|console|clean|" or "...|findings|<first lines>",
-# "reach|LABEL|-|vm|exit N|". Exit 0 if the VM ran to its end.
+# RUN = main, the planted module's name, or kselftest; then
+# "reach|LABEL|X|console|clean|" or "...|findings|<first lines>",
+# "reach|LABEL|X|vm|exit N|", X = - (or the planted module's name).
+# Exit 0 if the VM ran to its end.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
@@ -51,11 +57,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 adds=(--add "$parts/vfio_ap_standin.ko:/reach/vfio_ap_standin.ko"
 	--add "$parts/standin_test:/reach/standin_test")
-for p in $planted; do
-	n=${p%%:*}
-	[ -f "$parts/planted/$n/vfio_ap.ko" ] || die "reach run: no planted module $n in $parts"
-	adds+=(--add "$parts/planted/$n/vfio_ap.ko:/reach/planted/$n/vfio_ap.ko")
-done
+if [ -n "$planted" ]; then
+	case $planted in *[!a-z0-9-]*) die "reach run: --planted $planted: not a module name" ;; esac
+	[ -f "$parts/planted/$planted/vfio_ap.ko" ] || die "reach run: no planted module $planted in $parts"
+	adds+=(--add "$parts/planted/$planted/vfio_ap.ko:/reach/planted/vfio_ap.ko")
+fi
 if [ -n "$selftest" ]; then
 	for t in "$selftest"/vfio_ap_*_test; do
 		[ -x "$t" ] || die "reach run: no vfio_ap_*_test in $selftest"
@@ -65,7 +71,7 @@ fi
 
 {
 	echo "CASES='${cases//\'/}'"
-	echo "PLANTED='${planted//\'/}'"
+	echo "PLANTED='$planted'"
 	echo "SELFTEST='${selftest:+1}'"
 	echo "GCOV='${gcov:+1}'"
 	echo "RUN_LIMIT=$run_limit"
@@ -79,6 +85,15 @@ fi
 echo -2,-3 >/sys/bus/ap/apmask
 echo -7 >/sys/bus/ap/aqmask
 for m in zcrypt_cex4 vfio_ap vfio_mdev vfio_iommu_type1; do
+	if [ $m = vfio_ap ] && [ -n "$PLANTED" ]; then
+		# its dependencies first, then the planted build itself
+		for d in $(sed -n 's,^[^:]*/vfio_ap\.ko:,,p' "/lib/modules/$(uname -r)/modules.dep"); do
+			d=${d##*/}
+			modprobe "${d%.ko*}" 2>&1 | sed 's/^/REACH-MOD| /'
+		done
+		insmod /reach/planted/vfio_ap.ko 2>&1 | sed 's/^/REACH-MOD| /'
+		continue
+	fi
 	modprobe $m 2>&1 | sed 's/^/REACH-MOD| /'
 done
 insmod /reach/vfio_ap_standin.ko 2>&1 | sed 's/^/REACH-MOD| /'
@@ -112,18 +127,7 @@ if [ -n "$SELFTEST" ]; then
 	echo -7 >/sys/bus/ap/aqmask
 fi
 # shellcheck disable=SC2086 # the case list is split on purpose
-run main /reach/standin_test $CASES
-for p in $PLANTED; do
-	n=${p%%:*}
-	c=$(echo "${p#*:}" | tr , ' ')
-	rmmod vfio_ap 2>&1 | sed 's/^/REACH-MOD| /'
-	if insmod /reach/planted/$n/vfio_ap.ko 2>&1 | sed 's/^/REACH-MOD| /'; then
-		# shellcheck disable=SC2086
-		run "$n" /reach/standin_test $c
-	fi
-	rmmod vfio_ap 2>&1 | sed 's/^/REACH-MOD| /'
-	modprobe vfio_ap 2>&1 | sed 's/^/REACH-MOD| /'
-done
+run "${PLANTED:-main}" /reach/standin_test $CASES
 if [ -n "$GCOV" ]; then
 	mount -t debugfs none /sys/kernel/debug 2>/dev/null
 	# debugfs gcov files show size 0: copy them with cat first
@@ -147,6 +151,7 @@ vmrc=0
 "$TOP/scripts/run-vm.sh" --kernel-build "$kbuild" --script "$tmp/test.sh" \
 	"${adds[@]}" --timeout "$timeout" --log "$log" --quiet || vmrc=$?
 
+X=${planted:--}
 clean=$tmp/clean
 tr -d '\r' <"$log" >"$clean"
 # results: TAP lines inside each frame; a run cut short gives "HANG"
@@ -162,19 +167,19 @@ awk -v label="$label" '
 pat='possible circular locking dependency|WARNING: |BUG: |INFO: task .* blocked for more than|KASAN|inconsistent lock state|suspicious RCU usage|Call Trace'
 findings=$(grep -v -e '^REACH' "$clean" | grep -E "$pat" | sort | uniq -c | sort -rn | head -n 5 | sed 's/^ *[0-9]* //' | tr '\n' ';')
 if [ -n "$findings" ]; then
-	echo "reach|$label|-|console|findings|$findings"
+	echo "reach|$label|$X|console|findings|$findings"
 else
-	echo "reach|$label|-|console|clean|"
+	echo "reach|$label|$X|console|clean|"
 fi
 circ=$(awk '/possible circular locking dependency/ { on = 1 } on && /(is trying to acquire lock|is already holding lock)/ { want = 1; next } on && want && /\)\{.*\}.*, at: / { sub(/^\[[ 0-9.]*\] */, ""); printf "%s;", $0; want = 0; if (++n >= 2) on = 0 }' "$clean")
-[ -z "$circ" ] || echo "reach|$label|-|lockdep|circular|$circ"
-echo "reach|$label|-|vm|exit $vmrc|$log"
+[ -z "$circ" ] || echo "reach|$label|$X|lockdep|circular|$circ"
+echo "reach|$label|$X|vm|exit $vmrc|$log"
 if [ -n "$gcov" ]; then
 	if grep -q '^REACH-GCOV-END' "$clean"; then
 		sed -n '/^REACH-GCOV-BEGIN/,/^REACH-GCOV-END/p' "$clean" | sed '1d;$d' | base64 -d >"$gcov" 2>/dev/null &&
-			echo "reach|$label|-|gcov|saved|$gcov" || echo "reach|$label|-|gcov|broken|"
+			echo "reach|$label|$X|gcov|saved|$gcov" || echo "reach|$label|$X|gcov|broken|"
 	else
-		echo "reach|$label|-|gcov|missing|"
+		echo "reach|$label|$X|gcov|missing|"
 	fi
 fi
 [ "$vmrc" -eq 0 ]

@@ -147,7 +147,7 @@ static int standin_attach(struct standin *s, int fd)
 	}
 	s->group = group;
 	vfio_group_set_kvm(group, s->kvm);
-	pr_info("stand-in %d: attached (no vCPUs)\n", s->id);
+	pr_debug("stand-in %d: attached (no vCPUs)\n", s->id);
 out:
 	mutex_unlock(&s->lock);
 	fdput(f);
@@ -165,7 +165,7 @@ static int standin_detach(struct standin *s)
 	vfio_group_put_external_user(s->group);
 	s->group = NULL;
 	mutex_unlock(&s->lock);
-	pr_info("stand-in %d: detached\n", s->id);
+	pr_debug("stand-in %d: detached\n", s->id);
 	return 0;
 }
 
