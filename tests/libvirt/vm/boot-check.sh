@@ -56,7 +56,7 @@ fi
 
 note "the admin's fix: hand 02.0004 back to vfio_ap (or drop it from the definition), then start"
 [ "$active" -eq 1 ] && run "mdevctl stop --uuid $UUID"
-run "echo -4 > /sys/bus/ap/aqmask"
+run "bash -c 'echo -4 > /sys/bus/ap/aqmask'"
 wait_queues
 sleep 2
 run "lszcrypt -V 02"
