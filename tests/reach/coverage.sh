@@ -6,8 +6,10 @@
 #     (ccache off: the .gcno files must match the objects)
 #  2. VM 1: the kselftest, then every standin_test case, then a vfio_ap
 #     unload/reload; VM 2: the admin scenario (tests/scenario/vm.sh, real
-#     mdevctl/lszcrypt). Each copies /sys/kernel/debug/gcov out through
-#     the console (base64 tar).
+#     mdevctl/lszcrypt); VM 3: the refusal report of an mdev with 64
+#     APQNs and of a burst (tests/anchors/logvolume.vm.sh, as the
+#     logvolume stage). Each copies /sys/kernel/debug/gcov out through the
+#     console (base64 tar).
 #  3. host: gcov-tool merges the counters, gcov -j reads them, coverage.py
 #     prints the per-patch table and every changed line that did not run
 #     with its reason (tests/reach/coverage-reasons.txt).
@@ -40,7 +42,7 @@ selftest_build "$wt" "$bin" "$(logfile selftest-build-coverage)" ||
 	die "FAILED: stage 'coverage' (selftest build), log: $(logfile selftest-build-coverage)"
 
 out=$CACHE/reach/coverage
-rm -rf "$out" && mkdir -p "$out"/{vm1,vm2,merged,json}
+rm -rf "$out" && mkdir -p "$out"/{vm1,vm2,vm3,merged,json}
 # VM 1: kselftest + stand-in cases (+ a vfio_ap unload/reload at the end)
 "$R/run.sh" --label 5.10-gcov --kernel-build "$kb" --parts "$parts" --selftest "$bin" \
 	--planted "" --gcov "$out/vm1.tar.gz" --timeout 1200 >"$out/rows1.txt"
@@ -63,20 +65,38 @@ tr -d '\r' <"$LOGDIR/reach-5.10-gcov-scenario.log" | grep -E '^(PASS|FAIL): ' | 
 tr -d '\r' <"$LOGDIR/reach-5.10-gcov-scenario.log" | sed -n '/^REACH-GCOV-BEGIN/,/^REACH-GCOV-END/p' | sed '1d;$d' |
 	base64 -d >"$out/vm2.tar.gz" 2>/dev/null || true
 
+# VM 3: the log volume case (64 APQNs in one mdev, a burst), then the counters
+{
+	echo "sh /reach/logvolume.sh"
+	sed -n '/^if \[ -n "\$GCOV" \]; then/,/^fi$/p' "$R/run.sh" | sed '1d;$d'
+	echo "exit 0"
+} >"$out/vm3.sh"
+cp "$TOP/tests/anchors/logvolume.vm.sh" "$out/logvolume.sh"
+"$S/run-vm.sh" --kernel-build "$kb" --script "$out/vm3.sh" \
+	--add "$out/logvolume.sh:/reach/logvolume.sh" --ap adapters=0-3,domains=0-63,reset-time-us=0 \
+	--append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" --timeout 600 \
+	--log "$LOGDIR/reach-5.10-gcov-logvolume.log" --quiet >/dev/null 2>&1
+tr -d '\r' <"$LOGDIR/reach-5.10-gcov-logvolume.log" | grep -E '^LOGVOL(-BURST)?: ' | sed 's/^/  logvolume: /'
+tr -d '\r' <"$LOGDIR/reach-5.10-gcov-logvolume.log" | sed -n '/^REACH-GCOV-BEGIN/,/^REACH-GCOV-END/p' | sed '1d;$d' |
+	base64 -d >"$out/vm3.tar.gz" 2>/dev/null || true
+
 n=0
-for v in vm1 vm2; do
+for v in vm1 vm2 vm3; do
 	if tar xzf "$out/$v.tar.gz" -C "$out/$v" 2>/dev/null; then
 		n=$((n + 1))
 	else
 		say "FAIL: coverage: no gcov data from $v (console: $LOGDIR/reach-5.10-gcov*.log)"
 	fi
 done
-[ "$n" -eq 2 ] || exit 1
+[ "$n" -eq 3 ] || exit 1
 # gcov data path in debugfs = the build dir's absolute path
 d1=$out/vm1$kb/drivers/s390/crypto
 d2=$out/vm2$kb/drivers/s390/crypto
-[ -d "$d1" ] && [ -d "$d2" ] || die "FAIL: coverage: no counters for drivers/s390/crypto in the VM data"
-"$GCOVTOOL" merge -o "$out/merged" "$d1" "$d2" || die "FAIL: coverage: gcov-tool merge failed"
+d3=$out/vm3$kb/drivers/s390/crypto
+[ -d "$d1" ] && [ -d "$d2" ] && [ -d "$d3" ] || die "FAIL: coverage: no counters for drivers/s390/crypto in the VM data"
+# gcov-tool merges two directories at a time
+"$GCOVTOOL" merge -o "$out/m12" "$d1" "$d2" && "$GCOVTOOL" merge -o "$out/merged" "$out/m12" "$d3" ||
+	die "FAIL: coverage: gcov-tool merge failed"
 cp "$kb"/drivers/s390/crypto/*.gcno "$out/merged/"
 (cd "$out/json" && for f in "$out"/merged/*.gcda; do
 	"$GCOV" -j -o "$out/merged" "$f" >/dev/null 2>&1
