@@ -114,6 +114,20 @@ cache_lock() {
 	export VFIO_AP_CACHE_LOCKED=$CACHE
 }
 
+# stage_step STAGE WHAT CMD...: a build step of a stage, quiet: prints the
+# step's last output line (e.g. the path it built), or on failure its last
+# 5 lines and "FAIL: STAGE: WHAT failed", and returns 1.
+stage_step() {
+	local st=$1 what=$2 out
+	shift 2
+	if ! out=$("$@" 2>&1); then
+		printf '%s\n' "$out" | tail -n 5
+		say "FAIL: $st: $what failed"
+		return 1
+	fi
+	printf '%s\n' "$out" | tail -n 1
+}
+
 # stage_qemu STAGE: for a VM stage: build QEMU (incremental), or print
 # "FAIL: STAGE: QEMU build failed, log: ..." and return 1.
 stage_qemu() {

@@ -14,6 +14,14 @@ function cell(k, n, c,   key) {
 	if (!(key in nr)) return "-"
 	return fmt(med[key] / nr[key]) " [" fmt(p10[key]) "–" fmt(p90[key]) "]"
 }
+function ratio_head(   i) { # header of a table with a column per kernel, then one per ratio to base
+	printf "| mdevs | write |"; for (i = 1; i <= nk; i++) printf " %s |", K[i]
+	for (i = 1; i <= nk; i++) if (K[i] != "base") printf " %s/base |", K[i]
+	print ""
+	printf "|---|---|"; for (i = 1; i <= nk; i++) printf "---|"
+	for (i = 1; i <= nk; i++) if (K[i] != "base") printf "---|"
+	print ""
+}
 BEGIN {
 	nk = split(labels, K, " ")
 	ns = split(sizes, S, ",")
@@ -51,12 +59,7 @@ $3 == "BENCH-STRESS:" && /checks=/ { t = $0; sub(/^.*stress: /, "", t); stress[$
 END {
 	print "### P3: latency of one mask write (µs: median [p10–p90] of the write(2), in the VM)"
 	print ""
-	printf "| mdevs | write |"; for (i = 1; i <= nk; i++) printf " %s |", K[i]
-	for (i = 1; i <= nk; i++) if (K[i] != "base") printf " %s/base |", K[i]
-	print ""
-	printf "|---|---|"; for (i = 1; i <= nk; i++) printf "---|"
-	for (i = 1; i <= nk; i++) if (K[i] != "base") printf "---|"
-	print ""
+	ratio_head()
 	for (j = 1; j <= ns; j++) for (c = 1; c <= nc; c++) {
 		n = S[j]; cc = C[c]
 		printf "| %s | %s |", n, cc
@@ -82,12 +85,7 @@ END {
 	# the least interference from the rest of the emulated machine
 	print "Floor of the accepted writes (µs: the fastest of all timed writes, every round):"
 	print ""
-	printf "| mdevs | write |"; for (i = 1; i <= nk; i++) printf " %s |", K[i]
-	for (i = 1; i <= nk; i++) if (K[i] != "base") printf " %s/base |", K[i]
-	print ""
-	printf "|---|---|"; for (i = 1; i <= nk; i++) printf "---|"
-	for (i = 1; i <= nk; i++) if (K[i] != "base") printf "---|"
-	print ""
+	ratio_head()
 	for (j = 1; j <= ns; j++) for (c = 1; c <= nc; c += 2) {
 		n = S[j]; cc = C[c]
 		printf "| %s | %s |", n, cc

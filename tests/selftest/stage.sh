@@ -15,16 +15,7 @@ set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 S=$TOP/scripts
 
-quiet() { # run a build step; on failure print its FAIL line
-	local what=$1 out
-	shift
-	if ! out=$("$@" 2>&1); then
-		printf '%s\n' "$out" | tail -n 5
-		say "FAIL: selftest: $what failed"
-		return 1
-	fi
-	printf '%s\n' "$out" | tail -n 1
-}
+quiet() { stage_step selftest "$@"; } # a build step: its last line, or FAIL
 
 quiet "QEMU build" "$S/build-qemu.sh" >/dev/null || exit 1
 series=$(quiet "series kernel build" "$S/variants.sh" series) || exit 1
