@@ -11,7 +11,7 @@ run "lszcrypt -V"
 cp -a /rig/kselftest /tmp/kselftest
 run "ls -R /tmp/kselftest"
 echo "TAP| BEGIN"
-(cd /tmp/kselftest && ./run_kselftest.sh; echo "RC $?") 2>&1 | sed 's/^/TAP| /'
+(cd /tmp/kselftest && ./run_kselftest.sh; echo "RC $?") 2>&1 | sed -u "s/^/TAP| /"
 echo "TAP| END"
 kernel_reports
 [ "$fails" -eq 0 ]
