@@ -105,7 +105,7 @@ libvirt: setup
 	tests/libvirt/run.sh
 
 debian-patches:
-	$(S)/debian-patches.sh $(OUT)
+	$(SC)/debian-patches.sh $(OUT)
 
 abi: setup
-	$(S)/abi-check.sh
+	$(SC)/abi-check.sh
