@@ -10,11 +10,9 @@
 #   --planted N          boot with the planted vfio_ap.ko N
 #                        (PARTS/planted/N/vfio_ap.ko) instead of the real
 #                        one; the run is named N instead of main. One boot
-#                        per planted module: reloading vfio_ap.ko at the
-#                        same address within one boot made the emulated CPU
-#                        execute code of the module loaded before it
-#                        (issue 17's closing note), so no test here
-#                        replaces a module in a running VM
+#                        per planted module, so that every control starts
+#                        from a clean kernel (tests/reach/README.md, "Open
+#                        finding")
 #   --selftest DIR       also run the kselftest binaries DIR/vfio_ap_*_test
 #                        (before the cases)
 #   --gcov FILE          copy /sys/kernel/debug/gcov out of the VM through
