@@ -47,38 +47,32 @@ rm -rf "$out" && mkdir -p "$out"/{vm1,vm2,vm3,merged,json}
 "$R/run.sh" --label 5.10-gcov --kernel-build "$kb" --parts "$parts" --selftest "$bin" \
 	--planted "" --gcov "$out/vm1.tar.gz" --timeout 1200 >"$out/rows1.txt"
 grep -E '^reach\|' "$out/rows1.txt" | grep -v '|ok|' || true
-# VM 2: the admin scenario with mdevctl/lszcrypt, then the counters
+# gcov_vm N NAME SCRIPT SHOW COMMANDS [RUN-VM-ARGS...]: boot the gcov kernel
+# with SCRIPT as /reach/NAME.sh, run COMMANDS (shell lines), then copy the
+# counters out (run.sh's dump) to $out/vmN.tar.gz; print the console lines
+# matching the regex SHOW
+gcov_vm() {
+	local n=$1 name=$2 script=$3 show=$4 cmds=$5 log=$LOGDIR/reach-5.10-gcov-$2.log
+	shift 5
+	{
+		printf '%s\n' "$cmds"
+		sed -n '/^if \[ -n "\$GCOV" \]; then/,/^fi$/p' "$R/run.sh" | sed '1d;$d'
+		echo "exit 0"
+	} >"$out/vm$n.sh"
+	cp "$script" "$out/$name.sh"
+	"$S/run-vm.sh" --kernel-build "$kb" --script "$out/vm$n.sh" --add "$out/$name.sh:/reach/$name.sh" "$@" \
+		--append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" --timeout 600 --log "$log" --quiet >/dev/null 2>&1
+	tr -d '\r' <"$log" | grep -E "$show" | sed "s/^/  $name: /"
+	tr -d '\r' <"$log" | sed -n '/^REACH-GCOV-BEGIN/,/^REACH-GCOV-END/p' | sed '1d;$d' |
+		base64 -d >"$out/vm$n.tar.gz" 2>/dev/null || true
+}
+# VM 2: the admin scenario with mdevctl/lszcrypt, a vfio_ap reload
 mapfile -t adds < <("$S/clients-overlay.sh" --add-args)
-{
-	echo "export MODE=series"
-	echo "sh /reach/scenario.sh"
-	echo "rmmod vfio_ap; modprobe vfio_ap"
-	sed -n '/^if \[ -n "\$GCOV" \]; then/,/^fi$/p' "$R/run.sh" | sed '1d;$d'
-	echo "exit 0"
-} >"$out/vm2.sh"
-cp "$TOP/tests/scenario/vm.sh" "$out/scenario.sh"
-"$S/run-vm.sh" --kernel-build "$kb" --script "$out/vm2.sh" "${adds[@]}" \
-	--add "$out/scenario.sh:/reach/scenario.sh" \
-	--append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" --timeout 600 \
-	--log "$LOGDIR/reach-5.10-gcov-scenario.log" --quiet >/dev/null 2>&1
-tr -d '\r' <"$LOGDIR/reach-5.10-gcov-scenario.log" | grep -E '^(PASS|FAIL): ' | sed 's/^/  scenario: /'
-tr -d '\r' <"$LOGDIR/reach-5.10-gcov-scenario.log" | sed -n '/^REACH-GCOV-BEGIN/,/^REACH-GCOV-END/p' | sed '1d;$d' |
-	base64 -d >"$out/vm2.tar.gz" 2>/dev/null || true
-
-# VM 3: the log volume case (64 APQNs in one mdev, a burst), then the counters
-{
-	echo "sh /reach/logvolume.sh"
-	sed -n '/^if \[ -n "\$GCOV" \]; then/,/^fi$/p' "$R/run.sh" | sed '1d;$d'
-	echo "exit 0"
-} >"$out/vm3.sh"
-cp "$TOP/tests/anchors/logvolume.vm.sh" "$out/logvolume.sh"
-"$S/run-vm.sh" --kernel-build "$kb" --script "$out/vm3.sh" \
-	--add "$out/logvolume.sh:/reach/logvolume.sh" --ap adapters=0-3,domains=0-63,reset-time-us=0 \
-	--append "quiet ap.apmask=0xdf$(printf 'f%.0s' $(seq 62))" --timeout 600 \
-	--log "$LOGDIR/reach-5.10-gcov-logvolume.log" --quiet >/dev/null 2>&1
-tr -d '\r' <"$LOGDIR/reach-5.10-gcov-logvolume.log" | grep -E '^LOGVOL(-BURST)?: ' | sed 's/^/  logvolume: /'
-tr -d '\r' <"$LOGDIR/reach-5.10-gcov-logvolume.log" | sed -n '/^REACH-GCOV-BEGIN/,/^REACH-GCOV-END/p' | sed '1d;$d' |
-	base64 -d >"$out/vm3.tar.gz" 2>/dev/null || true
+gcov_vm 2 scenario "$TOP/tests/scenario/vm.sh" '^(PASS|FAIL): ' \
+	"$(printf '%s\n' "export MODE=series" "sh /reach/scenario.sh" "rmmod vfio_ap; modprobe vfio_ap")" "${adds[@]}"
+# VM 3: the log volume case (64 APQNs in one mdev, a burst)
+gcov_vm 3 logvolume "$TOP/tests/anchors/logvolume.vm.sh" '^LOGVOL(-BURST)?: ' \
+	"sh /reach/logvolume.sh" --ap adapters=0-3,domains=0-63,reset-time-us=0
 
 n=0
 for v in vm1 vm2 vm3; do

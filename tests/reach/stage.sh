@@ -35,7 +35,7 @@ trap 'rm -f "$rows"' EXIT
 # planted defect -> the case it must make fail
 PLANTED="planted-inuse-skips-attached:apmask_busy_attached planted-no-busy-when-attached:busy_attached planted-no-set-masks:attach_crycb planted-release-keeps-masks:release_clears planted-no-reserved-check:window_adapter,window_domain"
 "$R/run.sh" --label 5.10-series --kernel-build "$series" --parts "$ps" >"$rows"
-# each planted module in a boot of its own (run.sh: no module reload in a VM)
+# each planted module in a boot of its own: every control starts from a clean kernel
 for p in $PLANTED; do
 	"$R/run.sh" --label 5.10-series --kernel-build "$series" --parts "$ps" --planted "${p%%:*}" \
 		--cases "$(echo "${p#*:}" | tr , ' ')" --log "$LOGDIR/reach-5.10-series-${p%%:*}.log" >>"$rows"
