@@ -132,6 +132,30 @@ apargs=(-cpu max)
 cmd=("$QEMU" -M "s390-ccw-virtio${machine:+,$machine}" "${apargs[@]}" -smp 2 -m 1024
 	-nographic -no-reboot -kernel "$bz" "$@" "${qargs[@]}")
 echo "# ${cmd[*]}" >"$log"
+# poweroff_watch PID: a disk boot (systemd) reports VMTEST-EXIT after its
+# test has synced the disk, then powers off; under TCG a systemd shutdown
+# took from seconds to more than 15 min (stop jobs of libvirtd and the mdev
+# units). The disk is a throwaway copy, so once the exit code is on the
+# console the guest gets $POWEROFF_GRACE s (default 120) to power off, and
+# is then stopped; the log says so.
+poweroff_watch() {
+	local pid=$1 start t=0 n=0 grace=${POWEROFF_GRACE:-120}
+	start=$(date +%s)
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		n=$((n + 1))
+		if [ "$t" -eq 0 ] && grep -qa 'VMTEST-EXIT: ' "$log"; then
+			t=$(date +%s)
+		fi
+		if [ "$t" -gt 0 ] && [ $(($(date +%s) - t)) -ge "$grace" ]; then
+			echo "run-vm: the guest did not power off within $grace s of its VMTEST-EXIT; stopped" | tee -a "$log" >&2
+			pkill -TERM -P "$pid" 2>/dev/null || true # QEMU, timeout's child
+			break
+		fi
+		[ $((n % 30)) -ne 0 ] ||
+			printf '[vm] running for %d s, log: %s\n' "$(($(date +%s) - start))" "$log" >&2
+	done
+}
 rc=0
 if [ -n "$follow" ]; then
 	# shellcheck disable=SC2086 # ARGS are split at blanks, as documented
@@ -141,7 +165,11 @@ fi
 if [ -n "$quiet" ]; then
 	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1 &
 	pid=$!
-	watch vm "$pid" "$log"
+	if [ ${#disks[@]} -gt 0 ]; then
+		poweroff_watch "$pid"
+	else
+		watch vm "$pid" "$log"
+	fi
 	wait "$pid" || rc=$?
 else
 	timeout -k 5 "$timeout" "${cmd[@]}" </dev/null 2>&1 | tee -a "$log" || rc=${PIPESTATUS[0]}

@@ -24,7 +24,8 @@
 # Console logs: $LOGDIR/libvirt-TEST-KERNEL[-N].log (LIBVIRT_QUIET="": with the
 # kernel and systemd messages). Timeout per boot:
 # $LIBVIRT_TIMEOUT (default 1800 s: one boot, test and power-off took 5 to
-# 15 min under TCG on the shared 2-core machine at load 7-12).
+# 15 min under TCG on the shared 2-core machine at load 7-12); the power-off
+# gets 120 s after the test's VMTEST-EXIT (scripts/run-vm.sh, POWEROFF_GRACE).
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 H=$TOP/tests/libvirt
