@@ -42,8 +42,39 @@ ktap_rows() { # WALK -> rows
 		/^# not ok [0-9]+ vfio_ap\./ { c = $5; sub(/^vfio_ap\./, "", c); gsub(/\./, "_", c); print c "|FAIL" }'
 }
 
+# rows_diff ROWS INIT: the cases whose result differs between ROWS
+# ("case|result", ktap_rows) and an initramfs run's INIT
+# ("label|case|result"), as " case:result/initramfs:result"; empty if the
+# same.
+rows_diff() {
+	local rows=$1 irows c r ir diff=
+	irows=$(awk -F'|' '{ print $2 "|" $3 }' "$2")
+	while IFS='|' read -r c r; do
+		ir=$(printf '%s\n' "$irows" | awk -F'|' -v c="$c" '$1 == c { print $2; exit }')
+		[ "$ir" = "$r" ] || diff="$diff $c:$r/initramfs:${ir:-none}"
+	done <"$rows"
+	while IFS='|' read -r c ir; do
+		grep -q "^$c|" "$rows" || diff="$diff $c:none/initramfs:$ir"
+	done <<<"$irows"
+	printf '%s' "$diff"
+}
+
+# The comparison's negative control: each kernel's run_kselftest.sh rows
+# against the OTHER kernel's initramfs run must differ (the in-use cases),
+# or the comparison could not tell a wrong result from a right one.
+cross_check() {
+	local a=$LOGDIR/libvirt-kselftest-series.rows b=$LOGDIR/libvirt-initramfs-base.rows d
+	[ -s "$a" ] && [ -s "$b" ] || return 0
+	d=$(rows_diff "$a" "$b")
+	if [ -n "$d" ]; then
+		emit "PASS: libvirt: kselftest negative control: the comparison tells the kernels apart (series run_kselftest.sh vs base initramfs:$d)"
+	else
+		emit "FAIL: libvirt: kselftest negative control: series run_kselftest.sh rows equal the base initramfs run's: the comparison cannot fail"
+	fi
+}
+
 judge_kselftest() { # KERNEL WALK
-	local k=$1 walk=$2 mode=series top ok nok rows init irows c r ir diff=
+	local k=$1 walk=$2 mode=series top ok nok rows init diff
 	[ "$k" = base ] && mode=base
 	top=$(sed -n 's/^TAP| //p' "$walk" | grep -E '^(not )?ok [0-9]+ selftests: vfio_ap: ')
 	[ -n "$top" ] || top=none
@@ -74,15 +105,8 @@ judge_kselftest() { # KERNEL WALK
 		emit "FAIL: libvirt: kselftest [$mode] no initramfs run to compare with ($init)"
 		return
 	fi
-	irows=$(awk -F'|' '{ print $2 "|" $3 }' "$init")
 	[ -s "$rows" ] || { emit "FAIL: libvirt: kselftest [$mode] no case result in the nested TAP"; return; }
-	while IFS='|' read -r c r; do
-		ir=$(printf '%s\n' "$irows" | awk -F'|' -v c="$c" '$1 == c { print $2; exit }')
-		[ "$ir" = "$r" ] || diff="$diff $c:$r/initramfs:${ir:-none}"
-	done <"$rows"
-	while IFS='|' read -r c ir; do
-		grep -q "^$c|" "$rows" || diff="$diff $c:none/initramfs:$ir"
-	done <<<"$irows"
+	diff=$(rows_diff "$rows" "$init")
 	if [ -z "$diff" ]; then
 		emit "PASS: libvirt: kselftest [$mode] same result per case as the initramfs run ($(wc -l <"$rows") cases: $(tr '\n' ' ' <"$rows"))"
 	else
@@ -163,5 +187,6 @@ for t in "${tests[@]}"; do
 		fi
 		say "libvirt: $t [$k]: $(($(date +%s) - t0)) s (load average $(cut -d" " -f1-3 /proc/loadavg)), walk: $walk"
 	done
+	[ "$t" = kselftest ] && cross_check
 done
 summary

@@ -36,23 +36,21 @@ for m in /sys/bus/mdev/devices/*; do
 	done
 done
 note "queue 02.0004: driver $(drv 02.0004); queue 02.0003: driver $(drv 02.0003); mdev active: $active"
-if [ "$MODE" = series ]; then
-	check "invariant at boot: no APQN both reserved for the host and assigned to an mdev${viol:+ (violated:$viol)}" [ -z "$viol" ]
-	check "02.0004 (reserved by ap.aqmask) is on the host's cex4queue" [ "$(drv 02.0004)" = cex4queue ]
-	check "the auto-start mdev did not come up holding the reserved 02.0004" \
-		sh -c "[ ! -e /sys/bus/mdev/devices/$UUID ] || ! grep -qx 02.0004 /sys/bus/mdev/devices/$UUID/matrix"
-	case $journal in
-	*"Cannot assign requested address"*) pass "the journal names the refused assignment (Cannot assign requested address)" ;;
-	*) fail "the journal names the refused assignment (Cannot assign requested address)" ;;
-	esac
-else
-	note "base: invariant at boot: ${viol:-holds}"
-	if [ -n "$viol" ]; then
-		pass "negative control: on base the auto-start mdev holds reserved APQNs ($viol)"
-	else
-		note "base refuses the boot-time assignment too (its check: the queue must be bound to vfio_ap)"
-	fi
-fi
+# The same checks on both kernels. At boot the series changes nothing
+# visible: 5.10's own assign_domain check already refuses an APQN whose
+# queue is not bound to vfio_ap, and 02.0004 is on cex4queue. The base run
+# shows that (its lines say so); a base that let the mdev take 02.0004
+# would fail them.
+why=
+[ "$MODE" = base ] && why=" (base: 5.10's own check, the queue must be bound to vfio_ap)"
+check "invariant at boot: no APQN both reserved for the host and assigned to an mdev${viol:+ (violated:$viol)}" [ -z "$viol" ]
+check "02.0004 (reserved by ap.aqmask) is on the host's cex4queue" [ "$(drv 02.0004)" = cex4queue ]
+check "the auto-start mdev did not come up holding the reserved 02.0004$why" \
+	sh -c "[ ! -e /sys/bus/mdev/devices/$UUID ] || ! grep -qx 02.0004 /sys/bus/mdev/devices/$UUID/matrix"
+case $journal in
+*"Cannot assign requested address"*) pass "the journal names the refused assignment (Cannot assign requested address)$why" ;;
+*) fail "the journal names the refused assignment (Cannot assign requested address)$why" ;;
+esac
 
 note "the admin's fix: hand 02.0004 back to vfio_ap (or drop it from the definition), then start"
 [ "$active" -eq 1 ] && run "mdevctl stop --uuid $UUID"
