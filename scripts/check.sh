@@ -43,7 +43,7 @@ cache_lock
 want=" $* "
 if [ $# -gt 0 ]; then
 	for s in "$@"; do
-		stages | awk '{ print $2 }' | grep -qx -- "$s" ||
+		stages | awk '{ print $2 }' | matches -x -- "$s" ||
 			die "check: no stage '$s' (stages: $(stages | awk '{ print $2 }' | tr '\n' ' '))"
 	done
 fi

@@ -160,6 +160,14 @@ selftest_build() {
 	fi
 }
 
+# matches GREP-ARGS...: true if grep finds a line of stdin, like "grep -q",
+# but reads ALL of stdin. At the end of a pipeline under pipefail, grep -q
+# exits at the first match, the writer's next write dies of SIGPIPE, and the
+# pipeline fails with 141: a check whose answer depends on timing (seen:
+# libvirt's "run_kselftest.sh printed no TAP" with the TAP right there).
+# tests/lint (sigpipe) rejects "| grep -q" in scripts that set pipefail.
+matches() { [ "$(grep -c "$@")" -gt 0 ]; }
+
 # watch NAME PID LOG: while PID runs, print "[NAME] running for N s, log:
 # LOG" to stderr every 30 s (long silent steps: VM runs, W=1 builds).
 watch() {

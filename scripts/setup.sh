@@ -24,7 +24,7 @@ PKGS=(
 
 missing=()
 for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | matches '^install ok installed' ||
 		missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then

@@ -93,11 +93,11 @@ run_config() {
 	else
 		fail "$name: VM run exit $rc, console log: $log"
 	fi
-	if tr -d '\r' <"$log" | grep -q "Krnl PSW.*(ap_dqap"; then
+	if tr -d '\r' <"$log" | matches "Krnl PSW.*(ap_dqap"; then
 		fail "$name: the guest kernel oopsed in ap_dqap(): a 5.10 kernel built with gcc 12 needs tests/kernel-fixups/0001-s390-ap-bind-the-AP-status-word-to-GR1.patch (see tests/kernel-fixups/README.md)"
 	fi
 	# Also scan the whole console (boot included) for splats.
-	if tr -d '\r' <"$log" | grep -qE "WARNING:|BUG:|Oops|possible circular locking|Kernel panic"; then
+	if tr -d '\r' <"$log" | matches -E "WARNING:|BUG:|Oops|possible circular locking|Kernel panic"; then
 		fail "$name: console shows a WARNING/BUG/Oops/panic, see $log"
 	else
 		pass "$name: console free of WARNING/BUG/Oops/panic"
@@ -136,7 +136,7 @@ for bad in \
 	case $opt in -M*) ;; *) args=(-M s390-ccw-virtio "${args[@]}") ;; esac
 	out=$(timeout 30 "$QEMU" "${args[@]}" -nographic -display none \
 		-serial none -monitor none -S 2>&1) || rc=$?
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && printf '%s' "$out" | grep -qE "$re"; then
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && printf '%s' "$out" | matches -E "$re"; then
 		pass "bad config '$opt' refused at start (exit $rc): $out"
 	else
 		fail "bad config '$opt': exit $rc, output: $out"
@@ -151,12 +151,12 @@ migrate_out() {
 			-serial none -monitor stdio -S 2>&1 | tr -d '\r'
 }
 if migrate_out -cpu "$AP_CPU" -device s390-ap-emu,adapters=0,domains=0 |
-	grep -q "blocked by non-migratable device.*s390-ap-emu"; then
+	matches "blocked by non-migratable device.*s390-ap-emu"; then
 	pass "s390-ap-emu blocks migration"
 else
 	fail "s390-ap-emu: migration not blocked"
 fi
-if migrate_out -cpu "$AP_CPU" | grep -q "blocked by non-migratable"; then
+if migrate_out -cpu "$AP_CPU" | matches "blocked by non-migratable"; then
 	fail "migration blocked without the device"
 else
 	pass "without the device migration is not blocked (negative control)"
@@ -191,7 +191,7 @@ insn_report() {
 	tr -d '\r' <"$log" | sed -n "s/^ok [0-9]* - \(.*\)/PASS: qemu insn: $label: \1/p; s/^not ok [0-9]* - \(.*\)/FAIL: qemu insn: $label: \1/p; s/^# \(.*: got .*\)/  | \1/p" |
 		while IFS= read -r l; do say "$l"; done
 	fails=$((fails + $(tr -d '\r' <"$log" | grep -c '^not ok ')))
-	if [ "$rc" -eq 0 ] && tr -d '\r' <"$log" | grep -q '^APINSN-RESULT: PASS'; then
+	if [ "$rc" -eq 0 ] && tr -d '\r' <"$log" | matches '^APINSN-RESULT: PASS'; then
 		pass "qemu insn: $label: completed ($(tr -d '\r' <"$log" | sed -n 's/^1\.\.//p') cases), log: $log"
 	else
 		fail "qemu insn: $label: QEMU exit $rc without a PASS result, log: $log"
@@ -300,7 +300,7 @@ for bad in \
 	qargs_=${rest%%|*} re=${rest#*|}
 	rc=0
 	out=$(qmp "$cmd" "$qargs_" 2>&1) || rc=$?
-	if [ "$rc" -eq 1 ] && printf '%s' "$out" | grep -qE "$re"; then
+	if [ "$rc" -eq 1 ] && printf '%s' "$out" | matches -E "$re"; then
 		pass "qemu faults: bad QMP input refused: $cmd $qargs_: $out"
 	else
 		fail "qemu faults: bad QMP input: $cmd $qargs_: exit $rc, output: $out"
@@ -329,7 +329,7 @@ timeout 60 "$QEMU" -M s390-ccw-virtio -cpu "$AP_CPU" -S -qmp "unix:$sock,server=
 bpid=$!
 rc=0
 out=$(qmp s390-ap-emu-configure '{"adapter": 0, "configured": false}' 2>&1) || rc=$?
-if [ "$rc" -eq 1 ] && printf '%s' "$out" | grep -q "there is no s390-ap-emu device"; then
+if [ "$rc" -eq 1 ] && printf '%s' "$out" | matches "there is no s390-ap-emu device"; then
 	pass "qemu faults: without the device the commands are refused: $out"
 else
 	fail "qemu faults: without the device: exit $rc, output: $out"

@@ -116,7 +116,7 @@ selftest_build "$wt" "$(dirname "$st")" "$log" || die "FAILED: stage 'bench self
 # not know --ap yet), else the older machine properties.
 QBIN=${QEMU:-$CACHE/qemu/build/qemu-system-s390x}
 dev256=adapters=0-3,domains=0-63,reset-time-us=0 dev32=adapters=0-3,domains=0-7,reset-time-us=0
-if ! "$QBIN" -device help 2>/dev/null | grep -q '"s390-ap-emu"'; then
+if ! "$QBIN" -device help 2>/dev/null | matches '"s390-ap-emu"'; then
 	AP256=(--machine "ap-adapters=0-3,ap-domains=0-63")
 	AP32=()
 elif grep -q -- '--ap)' "$TOP/scripts/run-vm.sh"; then

@@ -47,8 +47,8 @@ out=$CACHE/debian-patches
 mapfile -t ours < <(cat "$out/series")
 [ "${#ours[@]}" -gt 0 ] || fail "scripts/debian-patches.sh wrote no patch"
 for p in "${ours[@]}"; do
-	head -n 12 "$out/$p" | grep -q '^Forwarded: ' || fail "$p has no DEP-3 Forwarded: field"
-	head -n 12 "$out/$p" | grep -q '^Subject: ' || fail "$p has no DEP-3 Subject: field"
+	head -n 12 "$out/$p" | matches '^Forwarded: ' || fail "$p has no DEP-3 Forwarded: field"
+	head -n 12 "$out/$p" | matches '^Subject: ' || fail "$p has no DEP-3 Subject: field"
 done
 say "PASS: debian: make debian-patches wrote ${#ours[@]} patches with DEP-3 headers (From, Subject, Origin, Forwarded[, Applied-Upstream])"
 

@@ -63,7 +63,7 @@ payload() {
 put_payload() {
 	printf 'rm /rig-payload.tar\nwrite %s /rig-payload.tar\n' "$2/payload.tar" >"$2/debugfs.cmd"
 	debugfs -w -f "$2/debugfs.cmd" "$1" >"$2/debugfs.log" 2>&1
-	debugfs -R 'stat /rig-payload.tar' "$1" 2>/dev/null | grep -q "Size: $(stat -c %s "$2/payload.tar")" ||
+	debugfs -R 'stat /rig-payload.tar' "$1" 2>/dev/null | matches "Size: $(stat -c %s "$2/payload.tar")" ||
 		die "libvirt: cannot write the payload into $1 (debugfs, log: $2/debugfs.log)"
 }
 

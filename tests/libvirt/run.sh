@@ -80,7 +80,7 @@ judge_kselftest() { # KERNEL WALK
 	[ -n "$top" ] || top=none
 	ok=$(printf '%s\n' "$top" | grep -c '^ok ')
 	nok=$(printf '%s\n' "$top" | grep -c '^not ok ')
-	if ! sed -n 's/^TAP| //p' "$walk" | grep -q '^TAP version'; then
+	if ! sed -n 's/^TAP| //p' "$walk" | matches '^TAP version'; then
 		emit "FAIL: libvirt: kselftest [$mode] run_kselftest.sh printed no TAP (walk: $walk)"
 		return
 	fi

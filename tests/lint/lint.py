@@ -139,10 +139,35 @@ def check_phony(root, files):
     return bad, len(phony)
 
 
+GREP_Q = re.compile(r"\|\s*grep\s+(?:-[A-Za-z]+\s+)*-[A-Za-z]*q")
+
+
+def check_sigpipe(root, files):
+    """No "... | grep -q" in a script that sets pipefail: grep -q exits at
+    the first match, the writer's next write then dies of SIGPIPE, and
+    the pipeline's status is 141 instead of 0 - a check that fails (or a
+    negated one that passes) depending on timing. Use lib.sh's matches."""
+    bad, n = [], 0
+    for f in shell_files(root, files):
+        try:
+            with open(os.path.join(root, f), encoding="utf-8") as fh:
+                lines = fh.read().split("\n")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not any("pipefail" in l and not l.lstrip().startswith("#") for l in lines):
+            continue
+        n += 1
+        for i, l in enumerate(lines, 1):
+            if not l.lstrip().startswith("#") and GREP_Q.search(l):
+                bad.append("%s:%d: '| grep -q' under pipefail (SIGPIPE to the writer): %s" % (f, i, l.strip()))
+    return bad, n
+
+
 CHECKS = {
     "shellcheck": (check_shellcheck, "shellcheck -S warning on %d shell files"),
     "paths": (check_paths, "%d repository paths named in scripts and docs exist"),
     "phony": (check_phony, "every one of %d .PHONY targets has a rule"),
+    "sigpipe": (check_sigpipe, "no '| grep -q' in the %d scripts that set pipefail"),
 }
 
 

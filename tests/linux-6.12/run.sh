@@ -193,13 +193,13 @@ vm() {
 			"$TOP/scripts/run-vm.sh" --kernel-build "$kb" --script "$D/lockdep.vm.sh" --append quiet \
 				--add "$ko_path:/ap_helper_unlocked.ko" --timeout 300 --quiet --log "$log" || true
 			n=$(tr -d '\r' <"$log" | grep '^LOCKDEP-LINE: .*WARNING:' | grep -c 'ap_bus.c.*\(ap_owned_by_def_drv\|ap_apqn_in_matrix_owned_by_def_drv\)')
-			if ! tr -d '\r' <"$log" | grep -q '^LOCKDEP-FIXTURE: loaded'; then
+			if ! tr -d '\r' <"$log" | matches '^LOCKDEP-FIXTURE: loaded'; then
 				ko "$label: lockdep fixture did not load, log: $log"
 			elif [ "$k" = "$V" ]; then
 				[ "$n" -eq 2 ] && ok "$label: lockdep_assert_held fires in both mask helpers called without ap_perms_mutex (2 WARNINGs)" ||
 					ko "$label: lockdep: $n WARNINGs from the mask helpers, 2 expected, log: $log"
 			else
-				[ "$n" -eq 0 ] && ! tr -d '\r' <"$log" | grep -q '^LOCKDEP-LINE: .*WARNING:' &&
+				[ "$n" -eq 0 ] && ! tr -d '\r' <"$log" | matches '^LOCKDEP-LINE: .*WARNING:' &&
 					ok "$label: negative control: the same fixture passes silently (no assertion upstream)" ||
 					ko "$label: negative control: plain 6.12 warned, log: $log"
 			fi
@@ -216,7 +216,7 @@ vm() {
 		if [ -z "$lines" ]; then
 			ko "$label: log volume: the write was not refused with EBUSY ($r), log: $log"
 		elif [ "$k" = "$V" ]; then
-			if [ "$lines" -le 2 ] && tr -d '\r' <"$log" | grep '^LOGVOL-LINE: ' | grep -q '7c0ffee0-0000-4000-8000-000000000064'; then
+			if [ "$lines" -le 2 ] && tr -d '\r' <"$log" | grep '^LOGVOL-LINE: ' | matches '7c0ffee0-0000-4000-8000-000000000064'; then
 				ok "$label: log volume: one refused write of 64 APQNs logs $lines line(s), naming the mdev"
 			else
 				ko "$label: log volume: $lines lines (<= 2 naming the mdev expected), log: $log"
@@ -230,8 +230,8 @@ vm() {
 		if [ -z "$lines" ]; then
 			ko "$label: log volume after a burst: the write was not refused with EBUSY ($r), log: $log"
 		elif [ "$k" = "$V" ]; then
-			if [ "$lines" -le 2 ] && tr -d '\r' <"$log" | grep '^LOGVOL-BURST-LINE: ' | grep -q 'earlier refusals were not logged' &&
-				! tr -d '\r' <"$log" | grep '^LOGVOL-BURST-LINE: ' | grep -q 'callbacks suppressed'; then
+			if [ "$lines" -le 2 ] && tr -d '\r' <"$log" | grep '^LOGVOL-BURST-LINE: ' | matches 'earlier refusals were not logged' &&
+				! tr -d '\r' <"$log" | grep '^LOGVOL-BURST-LINE: ' | matches 'callbacks suppressed'; then
 				ok "$label: log volume after a burst of 20 refusals: the next one logs $lines lines and counts the dropped reports"
 			else
 				ko "$label: log volume after a burst: $lines lines (<= 2, counting the dropped reports, expected), log: $log"
@@ -245,7 +245,7 @@ vm() {
 		r=$(vmline "$log" CONFLICTS)
 		n=0
 		for u in 7c0ffee0-0000-4000-8000-000000000001 7c0ffee0-0000-4000-8000-000000000002; do
-			tr -d '\r' <"$log" | grep '^CONFLICTS-LINE: ' | grep -q "$u" && n=$((n + 1))
+			tr -d '\r' <"$log" | grep '^CONFLICTS-LINE: ' | matches "$u" && n=$((n + 1))
 		done
 		case $r in *"resource busy"*) ;; *) ko "$label: two blocking mdevs: the write was not refused with EBUSY ($r), log: $log"; continue ;; esac
 		if [ "$k" = "$V" ]; then

@@ -50,7 +50,7 @@ for k in series base; do
 		n=${one%% *}
 		case $one in
 		*"resource busy"*)
-			if [ "$n" -ge 1 ] && [ "$n" -le 5 ] && klines "$log" LOGVOL-LINE | grep -q "mdev $U holds 02\.0000,"; then
+			if [ "$n" -ge 1 ] && [ "$n" -le 5 ] && klines "$log" LOGVOL-LINE | matches "mdev $U holds 02\.0000,"; then
 				pass "[$k] one refused write of 64 APQNs: EBUSY, $n line(s), naming the mdev and its APQNs in hex"
 			else
 				failm "[$k] one refused write: $n line(s) (1-5 naming mdev $U with 02.0000 expected), log: $log"
@@ -61,8 +61,8 @@ for k in series base; do
 		n=${burst%% *}
 		case $burst in
 		*"resource busy"*)
-			if [ "$n" -le 2 ] && klines "$log" LOGVOL-BURST-LINE | grep -q 'earlier refusals were not logged' &&
-				! klines "$log" LOGVOL-BURST-LINE | grep -q 'callbacks suppressed'; then
+			if [ "$n" -le 2 ] && klines "$log" LOGVOL-BURST-LINE | matches 'earlier refusals were not logged' &&
+				! klines "$log" LOGVOL-BURST-LINE | matches 'callbacks suppressed'; then
 				pass "[$k] after a burst of 20 refusals the next one logs $n lines: \"$(klines "$log" LOGVOL-BURST-LINE | tail -n 1 | sed 's/^vfio_ap matrix: //')\""
 			else
 				failm "[$k] after a burst: $n lines (<= 2, counting the dropped reports, expected), log: $log"

@@ -98,7 +98,7 @@ if [ -z "$parse_only" ]; then
 	fi
 	for t in ${tests:-$(cd "$selftest" && ls vfio_ap_*_test 2>/dev/null)}; do
 		[ -x "$selftest/$t" ] || die "selftest: no test binary $selftest/$t"
-		file -L "$selftest/$t" 2>/dev/null | grep -q 'S/390.*statically linked' ||
+		file -L "$selftest/$t" 2>/dev/null | matches 'S/390.*statically linked' ||
 			say "selftest: warning: $selftest/$t does not look like a static s390x binary"
 		adds+=(--add "$selftest/$t:/vfio_ap/$t")
 	done

@@ -44,7 +44,7 @@ res=$LOGDIR/selftest-results.txt
 # control that the detection works) and, until the fix is in the series,
 # on the series; with the fix, the series must not need it.
 mask_cases=apmask_busy,aqmask_busy,apmask_no_conflict,aqmask_no_conflict
-if grep -v '^#' "$TOP/patches/linux/series" | grep -q reprobe; then want=none; else want=needed; fi
+if grep -v '^#' "$TOP/patches/linux/series" | matches reprobe; then want=none; else want=needed; fi
 "$TOP/tests/selftest/host.sh" --label 5.10-series-vfio_ap-only --kernel-build "$series" --selftest "$bin" \
 	--modules vfio_ap --tests vfio_ap_masks_test --cases "$mask_cases" --reprobe "$want" || rc=1
 "$TOP/tests/selftest/host.sh" --label 5.10-base-vfio_ap-only --kernel-build "$base" --selftest "$bin" \
