@@ -2,8 +2,9 @@
 # order: 05
 # lint stage: the rig's hygiene (tests/lint/lint.py): shellcheck -S warning
 # on every shell file, every path named in scripts and docs exists, every
-# .PHONY target has a rule, no "| grep -q" under pipefail. Negative control: tests/lint/bad/ holds one
-# planted defect per check, and each check must FAIL on it.
+# .PHONY target has a rule, no "| grep -q" under pipefail. Negative
+# control: tests/lint/bad/ holds one planted defect per check, and each
+# check must FAIL on it.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
